@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBCMABUF_PRIVATE_H
+#define LIBCMABUF_PRIVATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include "cmabuf.h"
+
+#define CMABUF_EXPORT __attribute__((visibility("default")))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef DMA_BUF_MAGIC
+#define DMA_BUF_MAGIC 0x444d4142 /* linux/magic.h, not in older headers */
+#endif
+
+/* ---- context and logging (libcmabuf.c) ---- */
+
+struct cmabuf_ctx {
+	int refcount;
+	cmabuf_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	char *sysroot;
+	char *heap_dir;		/* <sysroot>/dev/dma_heap unless set */
+	bool heap_dir_set;
+};
+
+void cmabuf_log(const struct cmabuf_ctx *ctx, int priority, const char *file,
+		int line, const char *fn, const char *format, ...)
+	_printf_(6, 7);
+
+static inline bool cmabuf_log_enabled(const struct cmabuf_ctx *ctx, int prio)
+{
+	return ctx && prio <= ctx->log_priority;
+}
+
+#define cmabuf_log_cond(ctx, prio, ...)					\
+	do {								\
+		if (cmabuf_log_enabled(ctx, prio))			\
+			cmabuf_log(ctx, prio, __FILE__, __LINE__,	\
+				   __func__, __VA_ARGS__);		\
+	} while (0)
+
+#define dbg(ctx, ...) cmabuf_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) cmabuf_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define warn(ctx, ...) cmabuf_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define err(ctx, ...) cmabuf_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+/* the caller broke the API contract (libinput's log_bug_client) */
+#define log_bug_client(ctx, ...) \
+	cmabuf_log_cond(ctx, LOG_ERR, "client bug: " __VA_ARGS__)
+
+/*
+ * Build "<sysroot><path>" (path starts with '/') into a new string, or
+ * NULL on allocation failure. The caller frees it.
+ */
+char *cmabuf_ctx_path(const struct cmabuf_ctx *ctx, const char *path);
+/* the effective heap directory (never NULL while ctx lives) */
+const char *cmabuf_ctx_heap_dir(const struct cmabuf_ctx *ctx);
+
+/* atomic reference counting shared by every object */
+static inline void refcount_inc(int *ref)
+{
+	__atomic_add_fetch(ref, 1, __ATOMIC_RELAXED);
+}
+
+/* true when the count reached zero and the object must be freed */
+static inline bool refcount_dec(int *ref)
+{
+	return __atomic_sub_fetch(ref, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* ---- small file helpers (util.c) ---- */
+
+/*
+ * Read a whole small file (proc, sysfs) into buf, NUL-terminated.
+ * Returns the length or a negative errno. -EFBIG when it does not fit.
+ */
+ssize_t read_file_at(const char *path, char *buf, size_t bufsz);
+/* parse one unsigned decimal value from a sysfs-style file */
+int read_u64_file(const char *path, uint64_t *val);
+/* ioctl() restarted on EINTR and EAGAIN; returns 0 or -errno */
+int ioctl_restart(int fd, unsigned long request, void *arg);
+/* true if fd refers to a dma-buf (fstatfs f_type == DMA_BUF_MAGIC) */
+int fd_is_dmabuf(int fd);
+
+/* ---- heaps (heap_dmabuf.c) ---- */
+
+struct cmabuf_heap {
+	int refcount;
+	struct cmabuf_ctx *ctx;
+	char *name;
+	char *path;
+	enum cmabuf_heap_kind kind;
+	unsigned int flags;
+	int fd;			/* -1 until opened */
+	pthread_mutex_t lock;	/* guards lazy opening of fd */
+};
+
+int heap_ensure_open(struct cmabuf_heap *heap);
+
+/* ---- buffers (libcmabuf.c, cache_sync.c) ---- */
+
+struct cmabuf {
+	int refcount;
+	struct cmabuf_ctx *ctx;
+	struct cmabuf_heap *heap;	/* NULL for imported buffers */
+	int fd;
+	size_t size;
+	char *exporter;			/* heap name or exp_name */
+	bool contiguous;
+
+	pthread_mutex_t lock;		/* guards the fields below */
+	void *map_addr;
+	unsigned int map_flags;
+	unsigned int map_count;
+	unsigned int sync_flags;	/* flags of the open begin, 0: none */
+};
+
+/* wrap an fd the library owns from now on; closes fd on failure */
+int cmabuf_new_from_fd(struct cmabuf_ctx *ctx, struct cmabuf_heap *heap,
+		       int fd, size_t size, struct cmabuf **out);
+/* the kernel's view of a dma-buf fd: /proc/self/fdinfo exp_name */
+char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
+/* name looks like a CMA heap name on this system */
+bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
+
+#endif /* LIBCMABUF_PRIVATE_H */

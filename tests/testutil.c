@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char logbuf[65536];
+static size_t loglen;
+
+static void log_capture(void *userdata, int priority, const char *file,
+			int line, const char *fn, const char *format,
+			va_list args)
+{
+	int n;
+
+	(void)userdata; (void)priority; (void)file; (void)line; (void)fn;
+	if (loglen >= sizeof(logbuf) - 1)
+		return;
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, format, args);
+	if (n > 0)
+		loglen += (size_t)n;
+	if (loglen >= sizeof(logbuf))
+		loglen = sizeof(logbuf) - 1;
+	if (getenv("TU_VERBOSE"))
+		fprintf(stderr, "log: %s", logbuf + loglen - (size_t)n);
+}
+
+struct cmabuf_ctx *tu_ctx_new(void)
+{
+	struct cmabuf_ctx *ctx = NULL;
+
+	ck_assert_int_eq(cmabuf_ctx_new(&ctx), 0);
+	cmabuf_set_log_fn(ctx, log_capture, NULL);
+	cmabuf_set_log_priority(ctx, 7);
+	return ctx;
+}
+
+const char *tu_log(void)
+{
+	return logbuf;
+}
+
+void tu_log_reset(void)
+{
+	loglen = 0;
+	logbuf[0] = '\0';
+}
+
+bool tu_log_contains(const char *needle)
+{
+	return strstr(logbuf, needle) != NULL;
+}
+
+int tu_fd_count(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+static bool read_key(const char *path, const char *key, uint64_t *val)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) == 0 &&
+		    (line[klen] == ' ' || line[klen] == ':')) {
+			char *p = line + klen + strspn(line + klen, ": \t");
+
+			*val = strtoull(p, NULL, 10);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+bool tu_vmstat(const char *key, uint64_t *val)
+{
+	return read_key("/proc/vmstat", key, val);
+}
+
+bool tu_meminfo(const char *key, uint64_t *val)
+{
+	return read_key("/proc/meminfo", key, val);
+}
+
+char *tu_make_tree(const char *const *files)
+{
+	char tmpl[] = "/tmp/cmabuf-test-XXXXXX";
+	char *dir = strdup(mkdtemp(tmpl));
+	size_t i;
+
+	ck_assert_ptr_nonnull(dir);
+	for (i = 0; files && files[i]; i++) {
+		char path[4096], *slash;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		/* create parent directories of nested entries */
+		for (slash = strchr(path + strlen(dir) + 1, '/'); slash;
+		     slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			mkdir(path, 0755);
+			*slash = '/';
+		}
+		if (path[strlen(path) - 1] == '/') {
+			mkdir(path, 0755);
+			continue;
+		}
+		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	return dir;
+}
+
+void tu_remove_tree(char *dir)
+{
+	char cmd[4200];
+
+	if (!dir)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(dir);
+}
+
+bool tu_have_dma_heaps(void)
+{
+	struct stat st;
+
+	if (stat("/dev/dma_heap", &st) == 0)
+		return true;
+	if (getenv("CMABUF_VM"))
+		fprintf(stderr, "FAIL: /dev/dma_heap missing inside the test "
+			"VM: the test kernel is misconfigured\n");
+	else
+		fprintf(stderr, "SKIP: no /dev/dma_heap on this kernel; run "
+			"this suite in the test VM (make check-vm)\n");
+	return false;
+}
+
+const char *tu_cma_heap_name(void)
+{
+	static const char *const names[] = {
+		"default_cma_region", "linux,cma", "reserved",
+	};
+	const char *env = getenv("CMABUF_EXPECT_CMA_HEAP");
+	static char path[256];
+	size_t i;
+
+	if (env && *env)
+		return env;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", names[i]);
+		if (access(path, F_OK) == 0)
+			return names[i];
+	}
+	return NULL;
+}
+
+int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

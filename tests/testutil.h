@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the Check suites. */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <check.h>
+
+#include "cmabuf.h"
+
+#define EXIT_SKIP 77
+
+/* a context whose log lines (all priorities) go to a buffer */
+struct cmabuf_ctx *tu_ctx_new(void);
+/* everything logged through contexts of tu_ctx_new() since the last reset */
+const char *tu_log(void);
+void tu_log_reset(void);
+bool tu_log_contains(const char *needle);
+
+/* number of open descriptors of this process */
+int tu_fd_count(void);
+/* a counter from /proc/vmstat; false when absent */
+bool tu_vmstat(const char *key, uint64_t *val);
+/* a value (kB) from /proc/meminfo; false when absent */
+bool tu_meminfo(const char *key, uint64_t *val);
+
+/* a temporary directory holding empty files named by the NULL-ended list */
+char *tu_make_tree(const char *const *files);
+void tu_remove_tree(char *dir);
+
+/*
+ * Real-kernel suites: returns true when /dev/dma_heap exists; otherwise
+ * prints why the suite cannot run. Inside the test VM (CMABUF_VM=1) a
+ * missing feature is a failure, never a skip.
+ */
+bool tu_have_dma_heaps(void);
+/* the CMA heap name this kernel uses, from the VM or by probing */
+const char *tu_cma_heap_name(void);
+
+/* run a suite with CK_NORMAL output; returns the exit status */
+int tu_run(Suite *s);
+
+#endif
