@@ -130,4 +130,26 @@ char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
 /* name looks like a CMA heap name on this system */
 bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
 
+/* ---- CMA area space, for diagnostics (implemented in stats.c) ---- */
+
+/*
+ * What the kernel says about the free space of the CMA area behind a heap.
+ * Values are bytes; -1 means the kernel did not tell (file absent or not
+ * readable, e.g. debugfs needs root).
+ */
+struct cma_area_space {
+	char area[64];		/* sysfs/debugfs area name, "" if unknown */
+	int64_t total;		/* sysfs total_pages, debugfs count, CmaTotal */
+	int64_t free;		/* sysfs available_pages, count - used, CmaFree */
+	int64_t maxchunk;	/* debugfs maxchunk: largest free run */
+};
+
+/*
+ * Fill *space for the CMA area serving heap_name (e.g. "default_cma_region"
+ * and "reserved" both map to area "reserved"), reading the ctx sysroot.
+ * Returns 0 (fields possibly -1) or a negative errno.
+ */
+int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
+			 struct cma_area_space *space);
+
 #endif /* LIBCMABUF_PRIVATE_H */
