@@ -7,6 +7,7 @@
  * arguments (Documentation/driver-api/dma-buf.rst).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -146,7 +147,7 @@ CMABUF_EXPORT int cmabuf_import_sync_file(struct cmabuf *buf,
 			       flags);
 		return -EINVAL;
 	}
-	if (sync_fd < 0) {
+	if (sync_fd < 0 || fcntl(sync_fd, F_GETFD) < 0) {
 		log_bug_client(buf->ctx, "import of invalid sync_file fd %d\n",
 			       sync_fd);
 		return -EBADF;

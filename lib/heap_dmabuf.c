@@ -61,6 +61,7 @@ static bool heap_name_valid(const char *name)
 	       strlen(name) < NAME_MAX;
 }
 
+/* a heap node: anything but a directory (fixture trees use plain files) */
 static bool dir_has_entry(const char *dir, const char *name)
 {
 	struct stat st;
@@ -71,7 +72,7 @@ static bool dir_has_entry(const char *dir, const char *name)
 		return false;
 	ret = stat(path, &st);
 	free(path);
-	return ret == 0;
+	return ret == 0 && !S_ISDIR(st.st_mode);
 }
 
 /*
@@ -173,17 +174,19 @@ int heap_ensure_open(struct cmabuf_heap *heap)
 		ret = -errno;
 		if (ret == -EPERM)
 			ret = -EACCES;
-		if (ret == -ENXIO || ret == -ENODEV)
+		if (ret == -ENXIO || ret == -ENODEV || ret == -EISDIR)
 			ret = -ENOENT;
-		err(heap->ctx, "cannot open heap %s (%s): %s\n", heap->name,
-		    heap->path, strerror(-ret));
-		if (ret == -EACCES)
-			log_access_hint(heap->ctx, heap->path);
 		goto out;
 	}
 	heap->fd = fd;
 out:
 	pthread_mutex_unlock(&heap->lock);
+	if (ret < 0) {
+		err(heap->ctx, "cannot open heap %s (%s): %s\n", heap->name,
+		    heap->path, strerror(-ret));
+		if (ret == -EACCES)
+			log_access_hint(heap->ctx, heap->path);
+	}
 	return ret;
 }
 
@@ -262,8 +265,9 @@ static int open_fallback(struct cmabuf_ctx *ctx, unsigned int flags,
 	if (flags & CMABUF_OPEN_FALLBACK_SYSTEM) {
 		ret = heap_open_named(ctx, "system", out);
 		if (ret == 0) {
-			warn(ctx, "no CMA heap: falling back to the system "
-			     "heap, buffers are NOT physically contiguous\n");
+			warn(ctx, "CMA heap unavailable: falling back to the "
+			     "system heap, buffers are NOT physically "
+			     "contiguous\n");
 			goto found;
 		}
 	}
@@ -275,8 +279,9 @@ static int open_fallback(struct cmabuf_ctx *ctx, unsigned int flags,
 				     CMABUF_HEAP_KIND_UDMABUF, out);
 		free(path);
 		if (ret == 0) {
-			warn(ctx, "no CMA heap: falling back to udmabuf, "
-			     "buffers are NOT physically contiguous\n");
+			warn(ctx, "CMA heap unavailable: falling back to "
+			     "udmabuf, buffers are NOT physically "
+			     "contiguous\n");
 			goto found;
 		}
 	}
@@ -480,7 +485,7 @@ static int list_heaps_dir(struct cmabuf_ctx *ctx, struct heap_list *l)
 		return ret;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !dir_has_entry(dir, de->d_name))
 			continue;
 		ret = heap_list_add(l, de->d_name);
 		if (ret < 0)
@@ -560,6 +565,24 @@ static int alloc_dma_heap(struct cmabuf_heap *heap, size_t size, int *fd)
 	return 0;
 }
 
+/* udmabuf refuses buffers above its size_limit_mb parameter (64 MiB) */
+static bool udmabuf_over_limit(struct cmabuf_heap *heap, size_t size)
+{
+	uint64_t limit_mb = 64;
+	char *path;
+
+	path = cmabuf_ctx_path(heap->ctx,
+			       "/sys/module/udmabuf/parameters/size_limit_mb");
+	if (path && read_u64_file(path, &limit_mb) < 0)
+		limit_mb = 64;
+	free(path);
+	if (size <= limit_mb << 20)
+		return false;
+	err(heap->ctx, "udmabuf: %zu bytes exceed size_limit_mb=%llu\n", size,
+	    (unsigned long long)limit_mb);
+	return true;
+}
+
 static int alloc_udmabuf(struct cmabuf_heap *heap, size_t size, int *fd)
 {
 	struct udmabuf_create create = {
@@ -582,6 +605,8 @@ static int alloc_udmabuf(struct cmabuf_heap *heap, size_t size, int *fd)
 	ret = ioctl(heap->fd, UDMABUF_CREATE, &create);
 	if (ret < 0) {
 		ret = -errno;
+		if (ret == -EINVAL && udmabuf_over_limit(heap, size))
+			ret = -E2BIG;
 		goto out;
 	}
 	*fd = ret;

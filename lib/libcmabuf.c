@@ -150,19 +150,26 @@ static int set_dir(struct cmabuf_ctx *ctx, char **dst, const char *src)
 CMABUF_EXPORT int cmabuf_ctx_set_sysroot(struct cmabuf_ctx *ctx,
 					 const char *path)
 {
-	char *heap_dir;
+	char *sysroot = NULL, *heap_dir = NULL;
 	int ret;
 
 	if (!ctx)
 		return -EINVAL;
-	ret = set_dir(ctx, &ctx->sysroot, path);
-	if (ret < 0 || ctx->heap_dir_set)
+	ret = set_dir(ctx, &sysroot, path);
+	if (ret < 0)
 		return ret;
-	heap_dir = cmabuf_ctx_path(ctx, "/dev/dma_heap");
-	if (!heap_dir)
+	/* both change, or neither does */
+	if (!ctx->heap_dir_set &&
+	    asprintf(&heap_dir, "%s/dev/dma_heap", sysroot) < 0) {
+		free(sysroot);
 		return -ENOMEM;
-	free(ctx->heap_dir);
-	ctx->heap_dir = heap_dir;
+	}
+	free(ctx->sysroot);
+	ctx->sysroot = sysroot;
+	if (heap_dir) {
+		free(ctx->heap_dir);
+		ctx->heap_dir = heap_dir;
+	}
 	return 0;
 }
 
@@ -387,7 +394,7 @@ CMABUF_EXPORT int cmabuf_set_name(struct cmabuf *buf, const char *name)
 	if (ioctl(buf->fd, DMA_BUF_SET_NAME, kname) < 0) {
 		int ret = -errno;
 
-		/* udmabuf and pre-5.8 kernels have no names */
+		/* kernels before DMA_BUF_SET_NAME (5.3) do not know it */
 		if (ret == -ENOTTY)
 			ret = -EOPNOTSUPP;
 		err(buf->ctx, "DMA_BUF_SET_NAME on fd %d: %s\n", buf->fd,
@@ -416,10 +423,12 @@ CMABUF_EXPORT int cmabuf_map(struct cmabuf *buf, unsigned int flags,
 	pthread_mutex_lock(&buf->lock);
 	if (buf->map_addr) {
 		if (flags & ~buf->map_flags) {
+			unsigned int have = buf->map_flags;
+
+			pthread_mutex_unlock(&buf->lock);
 			err(buf->ctx, "buffer already mapped with flags %#x, "
-			    "cannot widen to %#x\n", buf->map_flags, flags);
-			ret = -EBUSY;
-			goto out;
+			    "cannot widen to %#x\n", have, flags);
+			return -EBUSY;
 		}
 		buf->map_count++;
 		*addr = buf->map_addr;
@@ -433,9 +442,10 @@ CMABUF_EXPORT int cmabuf_map(struct cmabuf *buf, unsigned int flags,
 	p = mmap(NULL, buf->size, prot, MAP_SHARED, buf->fd, 0);
 	if (p == MAP_FAILED) {
 		ret = -errno;
+		pthread_mutex_unlock(&buf->lock);
 		err(buf->ctx, "mmap of %zu bytes of fd %d: %s\n", buf->size,
 		    buf->fd, strerror(-ret));
-		goto out;
+		return ret;
 	}
 	buf->map_addr = p;
 	buf->map_flags = flags;
@@ -454,7 +464,6 @@ CMABUF_EXPORT int cmabuf_unmap(struct cmabuf *buf)
 		return -EINVAL;
 	pthread_mutex_lock(&buf->lock);
 	if (buf->map_count == 0) {
-		log_bug_client(buf->ctx, "unmap of a buffer not mapped\n");
 		ret = -EINVAL;
 	} else if (--buf->map_count == 0) {
 		munmap(buf->map_addr, buf->size);
@@ -462,5 +471,7 @@ CMABUF_EXPORT int cmabuf_unmap(struct cmabuf *buf)
 		buf->map_flags = 0;
 	}
 	pthread_mutex_unlock(&buf->lock);
+	if (ret < 0)
+		log_bug_client(buf->ctx, "unmap of a buffer not mapped\n");
 	return ret;
 }

@@ -310,6 +310,28 @@ START_TEST(test_alloc_on_non_heap_node)
 }
 END_TEST
 
+START_TEST(test_directories_are_not_heaps)
+{
+	static const char *const tree[] = {
+		"dev/dma_heap/reserved", "dev/dma_heap/subdir/", NULL,
+	};
+	struct cmabuf_heap *heaps[4], *heap = NULL;
+	struct cmabuf_ctx *ctx;
+	size_t n = 0;
+	char *dir;
+
+	ctx = ctx_on_tree(tree, &dir);
+	ck_assert_int_eq(cmabuf_heap_enumerate(ctx, 0, heaps, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(cmabuf_heap_get_name(heaps[0]), "reserved");
+	cmabuf_heap_unref(heaps[0]);
+	ck_assert_int_eq(cmabuf_heap_open(ctx, "subdir", 0, &heap), -ENOENT);
+	ck_assert_ptr_null(heap);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 static Suite *heaps_suite(void)
 {
 	Suite *s = suite_create("heaps");
@@ -327,6 +349,7 @@ static Suite *heaps_suite(void)
 	tcase_add_test(tc, test_env_override);
 	tcase_add_test(tc, test_open_bad_arguments);
 	tcase_add_test(tc, test_alloc_on_non_heap_node);
+	tcase_add_test(tc, test_directories_are_not_heaps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -219,6 +219,9 @@ START_TEST(test_sync_file_roundtrip)
 	ck_assert_int_eq(cmabuf_export_sync_file(buf, 0, &sfd), -EINVAL);
 	ck_assert_int_eq(cmabuf_import_sync_file(buf, CMABUF_SYNC_READ, -1),
 			 -EBADF);
+	/* sfd was closed above */
+	ck_assert_int_eq(cmabuf_import_sync_file(buf, CMABUF_SYNC_READ, sfd),
+			 -EBADF);
 	cmabuf_unref(buf);
 }
 END_TEST
@@ -411,6 +414,11 @@ START_TEST(test_udmabuf_fallback)
 	ck_assert_uint_eq(p[0] + p[(1 << 20) - 1], 0xff);
 	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_RW), 0);
 	cmabuf_unref(buf);
+	/* above udmabuf's size_limit_mb (64 MiB by default) */
+	buf = NULL;
+	ck_assert_int_eq(cmabuf_alloc(h, 65 << 20, 0, &buf), -E2BIG);
+	ck_assert_ptr_null(buf);
+	ck_assert(tu_log_contains("exceed size_limit_mb"));
 	cmabuf_heap_unref(h);
 	rmdir(tmpl);
 }
