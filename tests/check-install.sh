@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install into a scratch prefix, build the demo against the installed
+# library through pkg-config only, and run it on a real kernel (the VM,
+# or this machine's kernel with --host).
+#   tests/check-install.sh [--host] [--kernel K]
+set -eu
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+mode=vm kernel=6.1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--host) mode=host; shift ;;
+	--kernel) kernel=$2; shift 2 ;;
+	*) echo "usage: $0 [--host] [--kernel K]" >&2; exit 2 ;;
+	esac
+done
+# inside the build tree's tests/ so the VM (which sees the host's /tmp
+# only as a fresh tmpfs) finds the result
+tmp=$(mktemp -d "$PWD/tests/install-check.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+make -s install DESTDIR="$tmp/root" >/dev/null
+prefix=$(sed -n 's/^prefix=//p' libcmabuf.pc)
+root="$tmp/root$prefix"
+pcdir=$(dirname "$(find "$tmp/root" -name libcmabuf.pc | head -n 1)")
+export PKG_CONFIG_PATH="$pcdir"
+export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
+cflags=$(pkg-config --cflags libcmabuf)
+libs=$(pkg-config --libs libcmabuf)
+echo "pkg-config: $cflags $libs"
+# shellcheck disable=SC2086
+${CC:-cc} -Wall -Werror $cflags -o "$tmp/demo" "$srcdir/examples/cmabuf-demo.c" \
+	$libs -Wl,-rpath,"$(dirname "$(find "$tmp/root" -name 'libcmabuf.so.0' | head -n 1)")"
+for f in cmabuf.h; do
+	[ -f "$root/include/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
+done
+[ -n "$(find "$tmp/root" -name libcmabuf.3)" ] ||
+	{ echo "FAIL: man pages not installed"; exit 1; }
+if [ "$mode" = host ]; then
+	"$tmp/demo" 4M
+else
+	"$srcdir/tests/vm/run" --kernel "$kernel" -- "$tmp/demo" 4M
+fi
+echo "ok: installed library works through pkg-config"
