@@ -461,6 +461,15 @@ static void json_u64(bool ok, uint64_t v)
 		printf("null");
 }
 
+/* a separate call: "f(get(&v), v)" would read v before get() ran */
+static void json_sys(const struct cmabuf_stats *st, enum cmabuf_stat k)
+{
+	uint64_t v = 0;
+	bool ok = sys_get(st, k, &v);
+
+	json_u64(ok, v);
+}
+
 static void json_double(int ret, double v)
 {
 	if (ret == 0)
@@ -503,13 +512,15 @@ static void json_area(const struct cmabuf_stats *st, size_t i)
 	uint64_t v;
 	double d;
 	size_t k;
+	bool ok;
 	int ret;
 
 	printf("    {\"name\": ");
 	json_str(cmabuf_stats_area_get_name(st, i));
 	for (k = 0; k < sizeof(space) / sizeof(space[0]); k++) {
 		printf(", \"%s\": ", space[k].key);
-		json_u64(area_bytes(st, i, space[k].stat, &v), v);
+		ok = area_bytes(st, i, space[k].stat, &v);
+		json_u64(ok, v);
 	}
 	ret = cmabuf_stats_area_get_fragmentation(st, i, &d);
 	printf(", \"fragmentation\": ");
@@ -519,11 +530,11 @@ static void json_area(const struct cmabuf_stats *st, size_t i)
 	json_double(ret, d);
 	printf(",\n     \"raw\": {");
 	for (k = 0; k <= CMABUF_AREA_NR_RANGES; k++) {
-		bool ok = area_raw(st, i, (enum cmabuf_area_stat)k, &v);
+		bool has = area_raw(st, i, (enum cmabuf_area_stat)k, &v);
 
 		printf("%s\"%s\": ", k ? ", " : "",
 		       cmabuf_area_stat_name((enum cmabuf_area_stat)k));
-		json_u64(ok, v);
+		json_u64(has, v);
 	}
 	printf("}}");
 }
@@ -609,7 +620,6 @@ static void json_processes(const struct cmabuf_stats *st)
 
 static void print_json(const struct cmabuf_stats *st)
 {
-	uint64_t v;
 	size_t i, n;
 
 	printf("{\n  \"schema_version\": 1,\n  \"debugfs\": %s,\n",
@@ -617,17 +627,17 @@ static void print_json(const struct cmabuf_stats *st)
 	printf("  \"system\": {");
 	for (i = 0; i < sizeof(json_system) / sizeof(json_system[0]); i++) {
 		printf("%s\n    \"%s\": ", i ? "," : "", json_system[i].key);
-		json_u64(sys_get(st, json_system[i].stat, &v), v);
+		json_sys(st, json_system[i].stat);
 	}
 	printf("\n  },\n  \"dmabuf\": {");
 	printf("\"buffers\": ");
-	json_u64(sys_get(st, CMABUF_STAT_DMABUF_COUNT, &v), v);
+	json_sys(st, CMABUF_STAT_DMABUF_COUNT);
 	printf(", \"size_bytes\": ");
-	json_u64(sys_get(st, CMABUF_STAT_DMABUF_BYTES, &v), v);
+	json_sys(st, CMABUF_STAT_DMABUF_BYTES);
 	printf(", \"processes_scanned\": ");
-	json_u64(sys_get(st, CMABUF_STAT_PROCS_SCANNED, &v), v);
+	json_sys(st, CMABUF_STAT_PROCS_SCANNED);
 	printf(", \"processes_denied\": ");
-	json_u64(sys_get(st, CMABUF_STAT_PROCS_DENIED, &v), v);
+	json_sys(st, CMABUF_STAT_PROCS_DENIED);
 	printf("},\n  \"areas\": [");
 	n = cmabuf_stats_get_area_count(st);
 	for (i = 0; i < n; i++) {
