@@ -291,7 +291,7 @@ static void print_system(const struct cmabuf_stats *st)
 	    sys_get(st, CMABUF_STAT_CMA_ALLOC_FAIL, &w))
 		printf(" %" PRIu64 " ok, %" PRIu64 " failed", v, w);
 	else
-		printf(" - (kernel before 5.12)");
+		printf(" - (not counted: Linux < 5.12 or no CONFIG_CMA)");
 	printf("; pages migrated:");
 	if (sys_get(st, CMABUF_STAT_PGMIGRATE_SUCCESS, &v))
 		printf(" %" PRIu64, v);
