@@ -80,6 +80,12 @@ static uint64_t div_round_up(uint64_t v, uint64_t d)
 	return (v + d - 1) / d;
 }
 
+/* bytes of one luma row: whole chroma sample groups, so YUYV pairs */
+static uint64_t min_stride0(const struct format_info *f, uint32_t width)
+{
+	return round_up(width, f->hsub) * f->cpp[0];
+}
+
 /* stride of plane i derived from the luma stride, as V4L2 does */
 static uint64_t plane_stride(const struct format_info *f, unsigned int i,
 			     uint64_t stride0)
@@ -103,7 +109,9 @@ int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
 	uint64_t offset = 0, total = 0;
 	unsigned int i;
 
-	if (!f || width == 0 || height == 0 ||
+	/* stride0 0: a driver that gave no bytesperline */
+	if (!f || width == 0 || height == 0 || stride0 == 0 ||
+	    stride0 < min_stride0(f, width) ||
 	    (flags & ~CMABUF_IMAGE_PER_PLANE))
 		return -EINVAL;
 	memset(l, 0, sizeof(*l));
@@ -134,12 +142,6 @@ int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
 		return -EINVAL;
 	l->size = total;
 	return 0;
-}
-
-/* bytes of one luma row: whole chroma sample groups, so YUYV pairs */
-static uint64_t min_stride0(const struct format_info *f, uint32_t width)
-{
-	return round_up(width, f->hsub) * f->cpp[0];
 }
 
 CMABUF_EXPORT int cmabuf_layout_init(struct cmabuf_layout *layout,
