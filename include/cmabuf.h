@@ -166,13 +166,147 @@ int cmabuf_import_sync_file(struct cmabuf *buf, unsigned int flags,
 /* Images: multi-plane layouts by DRM fourcc (lib/image.c)             */
 /* ------------------------------------------------------------------ */
 
+struct cmabuf_image;
+
+#define CMABUF_MAX_PLANES 4
+
+/* flags of cmabuf_layout_init() and cmabuf_image_alloc() */
+#define CMABUF_IMAGE_PER_PLANE	(1u << 0) /* one dma-buf per plane */
+
+/* the stride alignment used when 0 is given (bytes) */
+#define CMABUF_STRIDE_ALIGN_DEFAULT 64
+
+/*
+ * Where the planes of an image lie. Offsets are from the start of the
+ * buffer holding the plane: with CMABUF_IMAGE_PER_PLANE every plane has
+ * its own buffer and offset 0, otherwise the planes follow each other in
+ * one buffer of `size` bytes, as V4L2's single-buffer formats (NV12,
+ * YUV420...) lay them out.
+ */
+struct cmabuf_plane_layout {
+	uint32_t offset;	/* bytes from the start of its buffer */
+	uint32_t stride;	/* bytes per row (DRM pitch, V4L2 bytesperline) */
+	uint32_t height;	/* rows */
+	uint32_t size;		/* bytes of the plane */
+};
+
+struct cmabuf_layout {
+	uint32_t fourcc;	/* DRM_FORMAT_* from drm_fourcc.h */
+	uint32_t width;		/* pixels */
+	uint32_t height;	/* pixels */
+	unsigned int flags;	/* CMABUF_IMAGE_PER_PLANE or 0 */
+	unsigned int num_planes;
+	struct cmabuf_plane_layout planes[CMABUF_MAX_PLANES];
+	uint64_t size;		/* sum of the plane sizes */
+};
+
+int cmabuf_layout_init(struct cmabuf_layout *layout, uint32_t drm_fourcc,
+		       uint32_t width, uint32_t height, uint32_t stride_align,
+		       unsigned int flags);
+
+/* flags of cmabuf_fourcc_to_v4l2() */
+#define CMABUF_V4L2_MPLANE	(1u << 0) /* the variant with a buffer per plane */
+
+/* V4L2_PIX_FMT_* for a DRM fourcc and back; 0 when there is none */
+uint32_t cmabuf_fourcc_to_v4l2(uint32_t drm_fourcc, unsigned int flags);
+/* *flags (may be NULL) receives CMABUF_IMAGE_PER_PLANE for NV12M & co */
+uint32_t cmabuf_fourcc_from_v4l2(uint32_t v4l2_pixfmt, unsigned int *flags);
+
+/* a new image of `heap`: the layout of cmabuf_layout_init() */
+int cmabuf_image_alloc(struct cmabuf_heap *heap, uint32_t drm_fourcc,
+		       uint32_t width, uint32_t height, uint32_t stride_align,
+		       unsigned int flags, struct cmabuf_image **out);
+/* a new image of `heap` with a given layout (e.g. a driver's strides) */
+int cmabuf_image_alloc_layout(struct cmabuf_heap *heap,
+			      const struct cmabuf_layout *layout,
+			      struct cmabuf_image **out);
+/*
+ * An image over existing buffers: bufs[0] alone holds every plane, or
+ * bufs[i] holds plane i (CMABUF_IMAGE_PER_PLANE). Takes a reference on
+ * each buffer.
+ */
+int cmabuf_image_new(const struct cmabuf_layout *layout,
+		     struct cmabuf *const *bufs, unsigned int num_bufs,
+		     struct cmabuf_image **out);
+struct cmabuf_image *cmabuf_image_ref(struct cmabuf_image *img);
+struct cmabuf_image *cmabuf_image_unref(struct cmabuf_image *img);
+const struct cmabuf_layout *
+cmabuf_image_get_layout(const struct cmabuf_image *img);
+/* 1, or the number of planes with CMABUF_IMAGE_PER_PLANE */
+unsigned int cmabuf_image_get_num_buffers(const struct cmabuf_image *img);
+/* borrowed: the buffer holding plane `plane`, NULL if out of range */
+struct cmabuf *cmabuf_image_get_buffer(const struct cmabuf_image *img,
+				       unsigned int plane);
+
 /* ------------------------------------------------------------------ */
 /* V4L2 sharing (lib/v4l2.c)                                           */
 /* ------------------------------------------------------------------ */
 
+struct v4l2_buffer;
+struct v4l2_plane;
+
+/*
+ * VIDIOC_S_FMT with the V4L2 pixel format of drm_fourcc (the M variant
+ * for _MPLANE queues when CMABUF_IMAGE_PER_PLANE is in flags), then the
+ * layout the driver chose (its strides and sizes) into *layout, ready for
+ * cmabuf_image_alloc_layout(). video_fd is borrowed.
+ */
+int cmabuf_v4l2_set_format(struct cmabuf_ctx *ctx, int video_fd,
+			   uint32_t type, uint32_t drm_fourcc,
+			   uint32_t width, uint32_t height, unsigned int flags,
+			   struct cmabuf_layout *layout);
+/* VIDIOC_REQBUFS with V4L2_MEMORY_DMABUF; *count in: wanted, out: got */
+int cmabuf_v4l2_request_buffers(struct cmabuf_ctx *ctx, int video_fd,
+				uint32_t type, uint32_t *count);
+/*
+ * Fill *vb (and planes[], num_planes entries, for _MPLANE types) to queue
+ * img as buffer `index` with V4L2_MEMORY_DMABUF: one V4L2 plane per
+ * buffer of the image. The fds are borrowed from the image.
+ */
+int cmabuf_v4l2_fill_buffer(const struct cmabuf_image *img, uint32_t type,
+			    uint32_t index, struct v4l2_buffer *vb,
+			    struct v4l2_plane *planes,
+			    unsigned int num_planes);
+/* fill and VIDIOC_QBUF; output queues get bytesused = the image */
+int cmabuf_v4l2_queue(struct cmabuf_image *img, int video_fd, uint32_t type,
+		      uint32_t index);
+/*
+ * VIDIOC_DQBUF of a V4L2_MEMORY_DMABUF queue into *vb (planes[] for
+ * _MPLANE types); the index says which image came back. -EAGAIN when the
+ * fd is non-blocking and no buffer is ready.
+ */
+int cmabuf_v4l2_dequeue(struct cmabuf_ctx *ctx, int video_fd, uint32_t type,
+			struct v4l2_buffer *vb, struct v4l2_plane *planes,
+			unsigned int num_planes);
+/* VIDIOC_EXPBUF of an MMAP buffer's plane, wrapped as a new cmabuf */
+int cmabuf_v4l2_export(struct cmabuf_ctx *ctx, int video_fd, uint32_t type,
+		       uint32_t index, uint32_t plane, struct cmabuf **out);
+
 /* ------------------------------------------------------------------ */
 /* DRM sharing through libdrm (lib/drm.c)                              */
 /* ------------------------------------------------------------------ */
+
+/*
+ * PRIME import into the DRM device drm_fd (borrowed). The kernel gives
+ * the same GEM handle each time one dma-buf is imported into one DRM
+ * file, so the library counts imports per (drm_fd, handle): call
+ * cmabuf_drm_close_handle() once per successful import; the handle is
+ * closed with the last one.
+ */
+int cmabuf_drm_import(struct cmabuf *buf, int drm_fd, uint32_t *handle);
+int cmabuf_drm_close_handle(struct cmabuf_ctx *ctx, int drm_fd,
+			    uint32_t handle);
+/* PRIME export of a GEM handle (still the caller's) as a new cmabuf */
+int cmabuf_drm_export(struct cmabuf_ctx *ctx, int drm_fd, uint32_t handle,
+		      struct cmabuf **out);
+/*
+ * A framebuffer (LINEAR) showing img on drm_fd; the framebuffer holds
+ * the buffers, no GEM handle stays open. Remove it with
+ * cmabuf_drm_remove_fb().
+ */
+int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
+		      uint32_t *fb_id);
+int cmabuf_drm_remove_fb(struct cmabuf_ctx *ctx, int drm_fd, uint32_t fb_id);
 
 /* ------------------------------------------------------------------ */
 /* Statistics: CMA areas, counters, dma-buf usage (lib/stats.c)        */

@@ -130,6 +130,24 @@ char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
 /* name looks like a CMA heap name on this system */
 bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
 
+/* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm.c) ---- */
+
+struct cmabuf_image {
+	int refcount;
+	struct cmabuf_ctx *ctx;
+	struct cmabuf_layout layout;
+	unsigned int num_bufs;		/* 1, or one per plane */
+	struct cmabuf *bufs[CMABUF_MAX_PLANES];
+};
+
+/*
+ * Fill a layout from the luma stride (bytes), deriving the chroma strides
+ * as V4L2 does. 0 or -EINVAL (unknown format, zero or too big values).
+ */
+int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
+		       uint32_t width, uint32_t height, uint64_t stride0,
+		       unsigned int flags);
+
 /* ---- CMA area space, for diagnostics (implemented in stats.c) ---- */
 
 /*

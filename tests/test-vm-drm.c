@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DRM on a real kernel (run in the test VM): PRIME import of CMA buffers
+ * into vgem (render node) with counted handles, export of a vgem object
+ * as a cmabuf, framebuffers of CMA images shown on the vkms CRTC, and
+ * the composed frame read back through the vkms writeback connector.
+ * Devices are found by driver name (drmGetVersion), not by /dev number.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "testutil.h"
+
+static struct cmabuf_ctx *ctx;
+static struct cmabuf_heap *cma;
+static int fds_at_start;
+
+static void setup(void)
+{
+	fds_at_start = tu_fd_count();
+	ctx = tu_ctx_new();
+	ck_assert_int_eq(cmabuf_heap_open(ctx, tu_cma_heap_name(), 0, &cma),
+			 0);
+	tu_log_reset();
+}
+
+static void teardown(void)
+{
+	cma = cmabuf_heap_unref(cma);
+	ctx = cmabuf_ctx_unref(ctx);
+	ck_assert_int_eq(tu_fd_count(), fds_at_start);
+}
+
+static int open_drm(const char *name, bool render)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		char path[32];
+		drmVersionPtr v;
+		int fd;
+
+		snprintf(path, sizeof(path), render ? "/dev/dri/renderD%d" :
+			 "/dev/dri/card%d", render ? 128 + i : i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		if (v && strcmp(v->name, name) == 0) {
+			drmFreeVersion(v);
+			return fd;
+		}
+		drmFreeVersion(v);
+		close(fd);
+	}
+	ck_abort_msg("no DRM device %s", name);
+	return -1;
+}
+
+static struct cmabuf *alloc_ok(struct cmabuf_heap *heap, size_t size)
+{
+	struct cmabuf *buf = NULL;
+
+	ck_assert_int_eq(cmabuf_alloc(heap, size, 0, &buf), 0);
+	return buf;
+}
+
+START_TEST(test_vgem_import_twice_same_handle)
+{
+	int vgem = open_drm("vgem", true);
+	struct cmabuf *buf = alloc_ok(cma, 1 << 20), *again = NULL;
+	uint32_t h1 = 0, h2 = 0, h3 = 0;
+	int dupfd, check_fd = -1;
+
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert_uint_ne(h1, 0);
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h2), 0);
+	/* the same dma-buf through another descriptor: same object */
+	dupfd = cmabuf_dup_fd(buf);
+	ck_assert_int_eq(cmabuf_import(ctx, dupfd, &again), 0);
+	close(dupfd);
+	ck_assert_int_eq(cmabuf_drm_import(again, vgem, &h3), 0);
+	ck_assert_uint_eq(h1, h2);
+	ck_assert_uint_eq(h1, h3);
+
+	/* two closes leave the handle open for the third importer */
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h2), 0);
+	ck_assert_int_eq(drmPrimeHandleToFD(vgem, h1, DRM_CLOEXEC,
+					    &check_fd), 0);
+	close(check_fd);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h3), 0);
+	/* the last close ended the GEM handle in the kernel */
+	ck_assert_int_ne(drmPrimeHandleToFD(vgem, h1, DRM_CLOEXEC,
+					    &check_fd), 0);
+	ck_assert_int_eq(errno, ENOENT);
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), -ENOENT);
+	ck_assert(tu_log_contains("client bug: GEM handle"));
+	cmabuf_unref(again);
+	cmabuf_unref(buf);
+	close(vgem);
+}
+END_TEST
+
+START_TEST(test_vgem_import_system_heap)
+{
+	struct cmabuf_heap *sys = NULL;
+	struct cmabuf *buf;
+	uint32_t h = 0;
+	int vgem = open_drm("vgem", true);
+
+	ck_assert_int_eq(cmabuf_heap_open(ctx, "system", 0, &sys), 0);
+	buf = alloc_ok(sys, 3 << 20);
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h), 0);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h), 0);
+	cmabuf_unref(buf);
+	cmabuf_heap_unref(sys);
+	close(vgem);
+}
+END_TEST
+
+START_TEST(test_import_errors)
+{
+	struct cmabuf *buf = alloc_ok(cma, 4096);
+	uint32_t h = 0;
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	ck_assert_int_eq(cmabuf_drm_import(buf, -1, &h), -EBADF);
+	ck_assert(tu_log_contains("client bug: invalid DRM fd -1"));
+	/* not a DRM device: the kernel's ENOTTY comes back, logged */
+	ck_assert_int_eq(cmabuf_drm_import(buf, nul, &h), -ENOTTY);
+	ck_assert(tu_log_contains("PRIME import of fd"));
+	ck_assert_int_eq(cmabuf_drm_import(buf, 0, NULL), -EINVAL);
+	close(nul);
+	cmabuf_unref(buf);
+}
+END_TEST
+
+START_TEST(test_vgem_export)
+{
+	struct drm_mode_create_dumb dumb = {
+		.width = 256, .height = 256, .bpp = 32,
+	};
+	struct drm_gem_close gc = { 0 };
+	struct cmabuf *buf = NULL;
+	uint32_t h = 0;
+	uint8_t *p = NULL;
+	int vgem = open_drm("vgem", false);
+
+	ck_assert_int_eq(drmIoctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb), 0);
+	ck_assert_int_eq(cmabuf_drm_export(ctx, vgem, dumb.handle, &buf), 0);
+	ck_assert_uint_eq(cmabuf_get_size(buf), dumb.size);
+	ck_assert_int_eq(fcntl(cmabuf_get_fd(buf), F_GETFD), FD_CLOEXEC);
+	/* DRM_RDWR: the export can be mapped for writing */
+	ck_assert_int_eq(cmabuf_map(buf, CMABUF_MAP_RW, (void **)&p), 0);
+	ck_assert_int_eq(cmabuf_sync_begin(buf, CMABUF_SYNC_WRITE), 0);
+	memset(p, 0xa5, 4096);
+	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_WRITE), 0);
+	ck_assert_int_eq(cmabuf_unmap(buf), 0);
+	/* importing our own object back gives its handle */
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h), 0);
+	ck_assert_uint_eq(h, dumb.handle);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h), 0);
+	/* the handle was the caller's; after it is gone export fails */
+	gc.handle = dumb.handle;
+	drmIoctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
+	cmabuf_unref(buf);
+	buf = NULL;
+	ck_assert_int_eq(cmabuf_drm_export(ctx, vgem, dumb.handle, &buf),
+			 -ENOENT);
+	ck_assert(tu_log_contains("PRIME export of GEM handle"));
+	ck_assert_ptr_null(buf);
+	close(vgem);
+}
+END_TEST
+
+START_TEST(test_vgem_has_no_framebuffers)
+{
+	struct cmabuf_image *img = NULL;
+	uint32_t fb = 0, h = 0;
+	int vgem = open_drm("vgem", false);
+
+	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, 64, 64,
+					    0, 0, &img), 0);
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vgem, &fb), -EOPNOTSUPP);
+	ck_assert(tu_log_contains("ADDFB2 XR24 64x64"));
+	/* the failed attempt left no handle behind */
+	ck_assert_int_eq(cmabuf_drm_import(cmabuf_image_get_buffer(img, 0),
+					   vgem, &h), 0);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h), 0);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h), -ENOENT);
+	cmabuf_image_unref(img);
+	close(vgem);
+}
+END_TEST
+
+struct output {
+	uint32_t crtc, connector;
+	drmModeModeInfo mode;
+};
+
+static void find_output(int fd, struct output *o)
+{
+	drmModeResPtr res = drmModeGetResources(fd);
+	int i;
+
+	ck_assert_ptr_nonnull(res);
+	ck_assert_int_ge(res->count_crtcs, 1);
+	o->crtc = res->crtcs[0];
+	o->connector = 0;
+	for (i = 0; i < res->count_connectors && !o->connector; i++) {
+		drmModeConnectorPtr c = drmModeGetConnector(fd,
+							    res->connectors[i]);
+
+		ck_assert_ptr_nonnull(c);
+		if (c->connection == DRM_MODE_CONNECTED &&
+		    c->count_modes > 0 &&
+		    c->connector_type != DRM_MODE_CONNECTOR_WRITEBACK) {
+			o->connector = c->connector_id;
+			o->mode = c->modes[0];
+		}
+		drmModeFreeConnector(c);
+	}
+	drmModeFreeResources(res);
+	ck_assert_uint_ne(o->connector, 0);
+}
+
+static void fill_xrgb(struct cmabuf_image *img, uint32_t color)
+{
+	const struct cmabuf_layout *l = cmabuf_image_get_layout(img);
+	struct cmabuf *buf = cmabuf_image_get_buffer(img, 0);
+	uint8_t *p = NULL;
+	uint32_t x, y;
+
+	ck_assert_int_eq(cmabuf_map(buf, CMABUF_MAP_RW, (void **)&p), 0);
+	ck_assert_int_eq(cmabuf_sync_begin(buf, CMABUF_SYNC_WRITE), 0);
+	for (y = 0; y < l->height; y++)
+		for (x = 0; x < l->width; x++)
+			memcpy(p + (size_t)y * l->planes[0].stride + 4 * x,
+			       &color, 4);
+	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_WRITE), 0);
+	ck_assert_int_eq(cmabuf_unmap(buf), 0);
+}
+
+static void show_on_vkms(struct cmabuf_heap *heap, uint32_t fourcc)
+{
+	struct cmabuf_image *img = NULL;
+	struct output o;
+	drmModeCrtcPtr crtc;
+	uint32_t fb = 0;
+	int vkms = open_drm("vkms", false);
+
+	find_output(vkms, &o);
+	ck_assert_int_eq(cmabuf_image_alloc(heap, fourcc, o.mode.hdisplay,
+					    o.mode.vdisplay, 0, 0, &img), 0);
+	if (fourcc == DRM_FORMAT_XRGB8888)
+		fill_xrgb(img, 0x00ff8000);
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
+	ck_assert_uint_ne(fb, 0);
+	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, fb, 0, 0, &o.connector,
+					1, &o.mode), 0);
+	crtc = drmModeGetCrtc(vkms, o.crtc);
+	ck_assert_ptr_nonnull(crtc);
+	ck_assert_uint_eq(crtc->buffer_id, fb);
+	ck_assert_int_eq(crtc->mode_valid, 1);
+	drmModeFreeCrtc(crtc);
+	/* the framebuffer keeps the memory: drop the image first */
+	ck_assert_ptr_null(cmabuf_image_unref(img));
+	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, 0, 0, 0, NULL, 0, NULL),
+			 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), -ENOENT);
+	ck_assert(tu_log_contains("RMFB"));
+	close(vkms);
+}
+
+START_TEST(test_vkms_show_cma_xrgb)
+{
+	show_on_vkms(cma, DRM_FORMAT_XRGB8888);
+}
+END_TEST
+
+START_TEST(test_vkms_show_cma_rgb565)
+{
+	show_on_vkms(cma, DRM_FORMAT_RGB565);
+}
+END_TEST
+
+START_TEST(test_vkms_show_system_heap)
+{
+	struct cmabuf_heap *sys = NULL;
+
+	/* vkms reads through vmap: scattered pages do as well */
+	ck_assert_int_eq(cmabuf_heap_open(ctx, "system", 0, &sys), 0);
+	show_on_vkms(sys, DRM_FORMAT_XRGB8888);
+	cmabuf_heap_unref(sys);
+}
+END_TEST
+
+/* ---- vkms writeback: read back the composed frame ---- */
+
+static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
+{
+	drmModeObjectPropertiesPtr props;
+	uint32_t id = 0, i;
+
+	props = drmModeObjectGetProperties(fd, obj, type);
+	ck_assert_ptr_nonnull(props);
+	for (i = 0; i < props->count_props && !id; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
+
+		if (p && strcmp(p->name, name) == 0)
+			id = p->prop_id;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	ck_assert_msg(id != 0, "no property %s on object %u", name, obj);
+	return id;
+}
+
+static uint64_t prop_value(int fd, uint32_t obj, uint32_t type,
+			   const char *name)
+{
+	drmModeObjectPropertiesPtr props;
+	uint64_t v = UINT64_MAX;
+	uint32_t i, id = prop_id(fd, obj, type, name);
+
+	props = drmModeObjectGetProperties(fd, obj, type);
+	for (i = 0; i < props->count_props; i++)
+		if (props->props[i] == id)
+			v = props->prop_values[i];
+	drmModeFreeObjectProperties(props);
+	return v;
+}
+
+struct wb_setup {
+	uint32_t crtc, plane, out_conn, wb_conn;
+	drmModeModeInfo mode;
+};
+
+/* false when this vkms has no writeback connector */
+static bool find_writeback(int fd, struct wb_setup *w)
+{
+	drmModeResPtr res = drmModeGetResources(fd);
+	drmModePlaneResPtr planes = drmModeGetPlaneResources(fd);
+	unsigned int area = UINT32_MAX;
+	int i;
+
+	ck_assert_ptr_nonnull(res);
+	ck_assert_ptr_nonnull(planes);
+	memset(w, 0, sizeof(*w));
+	w->crtc = res->crtcs[0];
+	for (i = 0; i < res->count_connectors; i++) {
+		drmModeConnectorPtr c = drmModeGetConnector(fd,
+							    res->connectors[i]);
+		int m;
+
+		if (c->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
+			w->wb_conn = c->connector_id;
+		} else if (c->connection == DRM_MODE_CONNECTED) {
+			w->out_conn = c->connector_id;
+			/* the smallest mode: composing is slow under TCG */
+			for (m = 0; m < c->count_modes; m++) {
+				unsigned int a = c->modes[m].hdisplay *
+						 c->modes[m].vdisplay;
+
+				if (a < area) {
+					area = a;
+					w->mode = c->modes[m];
+				}
+			}
+		}
+		drmModeFreeConnector(c);
+	}
+	for (i = 0; i < (int)planes->count_planes && !w->plane; i++)
+		if (prop_value(fd, planes->planes[i], DRM_MODE_OBJECT_PLANE,
+			       "type") == DRM_PLANE_TYPE_PRIMARY)
+			w->plane = planes->planes[i];
+	drmModeFreePlaneResources(planes);
+	drmModeFreeResources(res);
+	ck_assert_uint_ne(w->plane, 0);
+	ck_assert_uint_ne(w->out_conn, 0);
+	return w->wb_conn != 0;
+}
+
+static void add(drmModeAtomicReqPtr req, int fd, uint32_t obj, uint32_t type,
+		const char *name, uint64_t value)
+{
+	ck_assert_int_ge(drmModeAtomicAddProperty(req, obj,
+			 prop_id(fd, obj, type, name), value), 0);
+}
+
+static void check_xrgb(struct cmabuf_image *img, uint32_t color)
+{
+	const struct cmabuf_layout *l = cmabuf_image_get_layout(img);
+	struct cmabuf *buf = cmabuf_image_get_buffer(img, 0);
+	uint8_t *p = NULL;
+	uint32_t x, y, px;
+
+	ck_assert_int_eq(cmabuf_map(buf, CMABUF_MAP_READ, (void **)&p), 0);
+	ck_assert_int_eq(cmabuf_sync_begin(buf, CMABUF_SYNC_READ), 0);
+	for (y = 0; y < l->height; y++)
+		for (x = 0; x < l->width; x++) {
+			memcpy(&px, p + (size_t)y * l->planes[0].stride + 4 * x,
+			       4);
+			ck_assert_msg((px & 0xffffff) == (color & 0xffffff),
+				      "(%u,%u) = %#x, wrote %#x", x, y, px,
+				      color);
+		}
+	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_READ), 0);
+	ck_assert_int_eq(cmabuf_unmap(buf), 0);
+}
+
+/*
+ * Show a CMA image on the primary plane with an atomic commit and let
+ * vkms compose it into a second CMA image through its writeback
+ * connector: the read-back pixels must be those written.
+ */
+START_TEST(test_vkms_writeback_readback)
+{
+	struct cmabuf_image *in = NULL, *out = NULL;
+	uint32_t fb_in = 0, fb_out = 0, blob = 0, w, h;
+	drmModeAtomicReqPtr req;
+	struct wb_setup s;
+	struct pollfd pfd;
+	int32_t fence = -1;
+	int vkms = open_drm("vkms", false);
+
+	ck_assert_int_eq(drmSetClientCap(vkms, DRM_CLIENT_CAP_ATOMIC, 1), 0);
+	ck_assert_int_eq(drmSetClientCap(vkms,
+			 DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1), 0);
+	if (!find_writeback(vkms, &s)) {
+		/* vkms.enable_writeback=0: nothing to read back from */
+		fprintf(stderr, "vkms has no writeback connector\n");
+		close(vkms);
+		return;
+	}
+	w = s.mode.hdisplay;
+	h = s.mode.vdisplay;
+	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, w, h, 0,
+					    0, &in), 0);
+	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, w, h, 0,
+					    0, &out), 0);
+	fill_xrgb(in, 0x00123456);
+	fill_xrgb(out, 0x00ffffff);
+	ck_assert_int_eq(cmabuf_drm_add_fb(in, vkms, &fb_in), 0);
+	ck_assert_int_eq(cmabuf_drm_add_fb(out, vkms, &fb_out), 0);
+	ck_assert_int_eq(drmModeCreatePropertyBlob(vkms, &s.mode,
+						   sizeof(s.mode), &blob), 0);
+
+	req = drmModeAtomicAlloc();
+	ck_assert_ptr_nonnull(req);
+	add(req, vkms, s.crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID", blob);
+	add(req, vkms, s.crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE", 1);
+	/*
+	 * The CRTC drives the writeback connector alone: 6.1's vkms encoders
+	 * are not clones of each other, so it fails the clone check with
+	 * the virtual connector on too.
+	 */
+	add(req, vkms, s.out_conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", 0);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "FB_ID", fb_in);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "CRTC_ID", s.crtc);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "SRC_X", 0);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "SRC_Y", 0);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "SRC_W",
+	    (uint64_t)w << 16);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "SRC_H",
+	    (uint64_t)h << 16);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "CRTC_X", 0);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "CRTC_Y", 0);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "CRTC_W", w);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "CRTC_H", h);
+	add(req, vkms, s.wb_conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID",
+	    s.crtc);
+	add(req, vkms, s.wb_conn, DRM_MODE_OBJECT_CONNECTOR,
+	    "WRITEBACK_FB_ID", fb_out);
+	add(req, vkms, s.wb_conn, DRM_MODE_OBJECT_CONNECTOR,
+	    "WRITEBACK_OUT_FENCE_PTR", (uint64_t)(uintptr_t)&fence);
+	ck_assert_msg(drmModeAtomicCommit(vkms, req,
+			DRM_MODE_ATOMIC_ALLOW_MODESET, NULL) == 0,
+		      "atomic commit: %s", strerror(errno));
+	drmModeAtomicFree(req);
+
+	/* the writeback job signals its fence when the frame is written */
+	ck_assert_int_ge(fence, 0);
+	pfd.fd = fence;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 30000), 1);
+	close(fence);
+	check_xrgb(out, 0x00123456);
+
+	req = drmModeAtomicAlloc();
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "FB_ID", 0);
+	add(req, vkms, s.plane, DRM_MODE_OBJECT_PLANE, "CRTC_ID", 0);
+	add(req, vkms, s.out_conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", 0);
+	add(req, vkms, s.wb_conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", 0);
+	add(req, vkms, s.crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID", 0);
+	add(req, vkms, s.crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE", 0);
+	ck_assert_int_eq(drmModeAtomicCommit(vkms, req,
+			 DRM_MODE_ATOMIC_ALLOW_MODESET, NULL), 0);
+	drmModeAtomicFree(req);
+	drmModeDestroyPropertyBlob(vkms, blob);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb_in), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb_out), 0);
+	cmabuf_image_unref(in);
+	cmabuf_image_unref(out);
+	close(vkms);
+}
+END_TEST
+
+static Suite *drm_suite(void)
+{
+	Suite *s = suite_create("vm-drm");
+	TCase *tc = tcase_create("drm");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_vgem_import_twice_same_handle);
+	tcase_add_test(tc, test_vgem_import_system_heap);
+	tcase_add_test(tc, test_import_errors);
+	tcase_add_test(tc, test_vgem_export);
+	tcase_add_test(tc, test_vgem_has_no_framebuffers);
+	tcase_add_test(tc, test_vkms_show_cma_xrgb);
+	tcase_add_test(tc, test_vkms_show_cma_rgb565);
+	tcase_add_test(tc, test_vkms_show_system_heap);
+	tcase_add_test(tc, test_vkms_writeback_readback);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	if (!tu_have_dma_heaps())
+		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
+	if (access("/dev/dri", F_OK) != 0) {
+		fprintf(stderr, "%s: no /dev/dri (vgem, vkms)\n",
+			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
+		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
+	}
+	return tu_run(drm_suite());
+}
