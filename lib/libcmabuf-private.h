@@ -29,6 +29,7 @@ struct cmabuf_ctx {
 	char *sysroot;
 	char *heap_dir;		/* <sysroot>/dev/dma_heap unless set */
 	bool heap_dir_set;
+	struct alloc_telemetry *telemetry;	/* diagnose.c; NULL: off */
 };
 
 void cmabuf_log(const struct cmabuf_ctx *ctx, int priority, const char *file,
@@ -129,6 +130,14 @@ int cmabuf_new_from_fd(struct cmabuf_ctx *ctx, struct cmabuf_heap *heap,
 char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
 /* name looks like a CMA heap name on this system */
 bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
+
+/* ---- allocation telemetry (diagnose.c) ---- */
+
+/* a start time, or 0 when telemetry is off */
+uint64_t telemetry_begin(const struct cmabuf_ctx *ctx);
+/* account one allocation that returned ret */
+void telemetry_end(struct cmabuf_ctx *ctx, uint64_t start, int ret);
+void telemetry_free(struct alloc_telemetry *t);
 
 /* ---- CMA area space, for diagnostics (implemented in stats.c) ---- */
 
