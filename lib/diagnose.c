@@ -44,6 +44,11 @@ CMABUF_EXPORT const char *cmabuf_diag_reason_name(enum cmabuf_diag_reason r)
 	return reason_names[r];
 }
 
+static void freep(char **p)
+{
+	free(*p);
+}
+
 #define MIB(x) ((double)(x) / (1024.0 * 1024.0))
 
 static void set_message(struct cmabuf_diagnosis *d, const char *fmt, ...)
@@ -58,11 +63,33 @@ static void set_message(struct cmabuf_diagnosis *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void diagnose_permission(struct cmabuf_diagnosis *d, const char *path)
+/* the node of the first CMA heap, when cmabuf_heap_open() failed */
+static char *cma_node_path(struct cmabuf_ctx *ctx)
 {
+	struct cmabuf_heap *heaps[16];
+	size_t i, n = 0;
+	char *path = NULL;
+
+	if (cmabuf_heap_enumerate(ctx, 0, heaps, ARRAY_SIZE(heaps), &n) < 0)
+		return NULL;
+	for (i = 0; i < n && i < ARRAY_SIZE(heaps); i++) {
+		if (!path && heaps[i]->kind == CMABUF_HEAP_KIND_CMA)
+			path = strdup(heaps[i]->path);
+		cmabuf_heap_unref(heaps[i]);
+	}
+	return path;
+}
+
+static void diagnose_permission(struct cmabuf_diagnosis *d,
+				const char *heap_path, struct cmabuf_ctx *ctx)
+{
+	_cleanup_(freep) char *found = NULL;
+	const char *path = heap_path;
 	struct stat st;
 
 	d->reason = CMABUF_DIAG_NO_PERMISSION;
+	if (!path)
+		path = found = cma_node_path(ctx);
 	if (!path || stat(path, &st) < 0) {
 		set_message(d, "permission denied on the heap node; this "
 			    "process runs as uid %u gid %u",
@@ -149,7 +176,7 @@ CMABUF_EXPORT int cmabuf_alloc_diagnose(struct cmabuf_ctx *ctx,
 		    strerror(-error));
 
 	if (error == -EACCES || error == -EPERM) {
-		diagnose_permission(d, heap ? heap->path : NULL);
+		diagnose_permission(d, heap ? heap->path : NULL, ctx);
 	} else if (!heap || heap->kind != CMABUF_HEAP_KIND_CMA) {
 		if (!heap || (heap->flags & CMABUF_HEAP_FALLBACK) ||
 		    error == -ENOENT || error == -ENODEV) {
