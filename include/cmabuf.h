@@ -178,6 +178,161 @@ int cmabuf_import_sync_file(struct cmabuf *buf, unsigned int flags,
 /* Statistics: CMA areas, counters, dma-buf usage (lib/stats.c)        */
 /* ------------------------------------------------------------------ */
 
+struct cmabuf_stats;
+
+/* sources of cmabuf_stats_read(): read only what a view needs */
+#define CMABUF_STATS_MEMINFO	(1u << 0) /* /proc/meminfo CmaTotal, CmaFree */
+#define CMABUF_STATS_VMSTAT	(1u << 1) /* /proc/vmstat cma, migration */
+#define CMABUF_STATS_CMA	(1u << 2) /* sysfs + debugfs CMA areas */
+#define CMABUF_STATS_HEAPS	(1u << 3) /* dma-heap nodes */
+#define CMABUF_STATS_BUFFERS	(1u << 4) /* every process's dma-bufs: costly */
+#define CMABUF_STATS_ALL	0x1fu
+
+/*
+ * System-wide values. cmabuf_stats_get() gives bytes for sizes (kB and
+ * pages converted) and plain numbers for counters; cmabuf_stats_get_raw()
+ * the number as the kernel wrote it.
+ */
+enum cmabuf_stat {
+	CMABUF_STAT_CMA_TOTAL = 0,		/* meminfo CmaTotal, kB */
+	CMABUF_STAT_CMA_FREE,			/* meminfo CmaFree, kB */
+	CMABUF_STAT_NR_FREE_CMA,		/* vmstat, pages */
+	CMABUF_STAT_CMA_ALLOC_SUCCESS,		/* vmstat, calls (5.12+) */
+	CMABUF_STAT_CMA_ALLOC_FAIL,		/* vmstat, calls (5.12+) */
+	CMABUF_STAT_PGMIGRATE_SUCCESS,		/* vmstat, pages */
+	CMABUF_STAT_PGMIGRATE_FAIL,		/* vmstat, pages */
+	CMABUF_STAT_COMPACT_MIGRATE_SCANNED,	/* vmstat, pages */
+	CMABUF_STAT_COMPACT_FREE_SCANNED,	/* vmstat, pages */
+	CMABUF_STAT_COMPACT_ISOLATED,		/* vmstat, pages */
+	CMABUF_STAT_COMPACT_STALL,		/* vmstat, events */
+	CMABUF_STAT_COMPACT_FAIL,		/* vmstat, events */
+	CMABUF_STAT_COMPACT_SUCCESS,		/* vmstat, events */
+	CMABUF_STAT_COMPACT_DAEMON_WAKE,	/* vmstat, events */
+	CMABUF_STAT_DMABUF_COUNT,	/* distinct dma-bufs found (BUFFERS) */
+	CMABUF_STAT_DMABUF_BYTES,	/* their total size, bytes */
+	CMABUF_STAT_PROCS_SCANNED,	/* processes whose fds were read */
+	CMABUF_STAT_PROCS_DENIED,	/* processes not readable (EACCES) */
+	CMABUF_STAT_MAX_			/* not a key: the number of keys */
+};
+
+/* fields of one CMA area (pages unless noted) */
+enum cmabuf_area_stat {
+	CMABUF_AREA_ALLOC_PAGES_SUCCESS = 0,	/* sysfs (5.13+) */
+	CMABUF_AREA_ALLOC_PAGES_FAIL,		/* sysfs (5.13+) */
+	CMABUF_AREA_RELEASE_PAGES_SUCCESS,	/* sysfs (6.9+) */
+	CMABUF_AREA_TOTAL_PAGES,		/* sysfs (6.15+) */
+	CMABUF_AREA_AVAILABLE_PAGES,		/* sysfs (6.15+) */
+	CMABUF_AREA_BASE_PFN,			/* debugfs, a frame number */
+	CMABUF_AREA_COUNT,			/* debugfs: area size */
+	CMABUF_AREA_USED,			/* debugfs: allocated */
+	CMABUF_AREA_MAXCHUNK,			/* debugfs: largest free run */
+	CMABUF_AREA_ORDER_PER_BIT,		/* debugfs, an order */
+	CMABUF_AREA_NR_RANGES,			/* debugfs ranges/ (6.15+) */
+	/* derived from the best source present, in pages */
+	CMABUF_AREA_SPACE_TOTAL,
+	CMABUF_AREA_SPACE_USED,
+	CMABUF_AREA_SPACE_FREE,
+	CMABUF_AREA_SPACE_LARGEST_FREE,
+	CMABUF_AREA_MAX_			/* not a key: the number of keys */
+};
+
+/*
+ * Take a snapshot of the sources in what (CMABUF_STATS_*), read below the
+ * context's sysroot. Files missing on this kernel leave their fields
+ * absent. The snapshot records its CLOCK_MONOTONIC time.
+ */
+int cmabuf_stats_read(struct cmabuf_ctx *ctx, unsigned int what,
+		      struct cmabuf_stats **out);
+struct cmabuf_stats *cmabuf_stats_ref(struct cmabuf_stats *st);
+struct cmabuf_stats *cmabuf_stats_unref(struct cmabuf_stats *st);
+unsigned int cmabuf_stats_get_sources(const struct cmabuf_stats *st);
+uint64_t cmabuf_stats_get_time_ns(const struct cmabuf_stats *st);
+/* 1 when debugfs cma was readable, 0 when not (root, mount -t debugfs) */
+int cmabuf_stats_has_debugfs(const struct cmabuf_stats *st);
+
+/* 0, -ENOENT when absent on this kernel or not read, -EINVAL */
+int cmabuf_stats_get(const struct cmabuf_stats *st, enum cmabuf_stat key,
+		     uint64_t *val);
+int cmabuf_stats_get_raw(const struct cmabuf_stats *st, enum cmabuf_stat key,
+			 uint64_t *raw);
+/* the kernel's name of a key ("CmaTotal", "nr_free_cma", ...) or NULL */
+const char *cmabuf_stat_name(enum cmabuf_stat key);
+/* difference b - a of one key, and its rate per second of b's time */
+int cmabuf_stats_diff(const struct cmabuf_stats *a,
+		      const struct cmabuf_stats *b, enum cmabuf_stat key,
+		      int64_t *delta, double *per_sec);
+
+/* CMA areas, by index 0..count-1 (sorted by name) */
+size_t cmabuf_stats_get_area_count(const struct cmabuf_stats *st);
+const char *cmabuf_stats_area_get_name(const struct cmabuf_stats *st,
+				       size_t idx);
+int cmabuf_stats_find_area(const struct cmabuf_stats *st, const char *name,
+			   size_t *idx);
+/* raw: the kernel's number; bytes: raw * page size for page fields */
+int cmabuf_stats_area_get(const struct cmabuf_stats *st, size_t idx,
+			  enum cmabuf_area_stat key, uint64_t *raw,
+			  uint64_t *bytes);
+const char *cmabuf_area_stat_name(enum cmabuf_area_stat key);
+/* 1 - largest free chunk / free, in [0, 1] (needs debugfs) */
+int cmabuf_stats_area_get_fragmentation(const struct cmabuf_stats *st,
+					size_t idx, double *frac);
+/* failed / (succeeded + failed) page allocations, in [0, 1] */
+int cmabuf_stats_area_get_failure_ratio(const struct cmabuf_stats *st,
+					size_t idx, double *ratio);
+/* the same area (by name) in a and b; idx indexes b */
+int cmabuf_stats_area_diff(const struct cmabuf_stats *a,
+			   const struct cmabuf_stats *b, size_t idx,
+			   enum cmabuf_area_stat key, int64_t *delta,
+			   double *per_sec);
+
+/* dma-heap nodes, sorted by name */
+size_t cmabuf_stats_get_heap_count(const struct cmabuf_stats *st);
+const char *cmabuf_stats_heap_get_name(const struct cmabuf_stats *st,
+				       size_t idx);
+const char *cmabuf_stats_heap_get_path(const struct cmabuf_stats *st,
+				       size_t idx);
+int cmabuf_stats_heap_get_access(const struct cmabuf_stats *st, size_t idx,
+				 uint32_t *mode, uint32_t *uid, uint32_t *gid);
+/* the CMA area behind a CMA heap, or NULL */
+const char *cmabuf_stats_heap_get_area(const struct cmabuf_stats *st,
+				       size_t idx);
+
+/* dma-bufs, deduplicated by inode, sorted by inode */
+size_t cmabuf_stats_get_buffer_count(const struct cmabuf_stats *st);
+uint64_t cmabuf_stats_buffer_get_inode(const struct cmabuf_stats *st,
+				       size_t idx);
+uint64_t cmabuf_stats_buffer_get_size(const struct cmabuf_stats *st,
+				      size_t idx);
+/* NULL when unknown (a buffer seen only through a mapping) */
+const char *cmabuf_stats_buffer_get_exporter(const struct cmabuf_stats *st,
+					     size_t idx);
+/* NULL when the buffer has no name */
+const char *cmabuf_stats_buffer_get_name(const struct cmabuf_stats *st,
+					 size_t idx);
+/* the pids holding a descriptor or a mapping, sorted; *pids is borrowed */
+size_t cmabuf_stats_buffer_get_holders(const struct cmabuf_stats *st,
+				       size_t idx, const int **pids);
+
+/* processes holding dma-bufs, sorted by pid */
+size_t cmabuf_stats_get_process_count(const struct cmabuf_stats *st);
+int cmabuf_stats_process_get_pid(const struct cmabuf_stats *st, size_t idx);
+const char *cmabuf_stats_process_get_comm(const struct cmabuf_stats *st,
+					  size_t idx);
+size_t cmabuf_stats_process_get_buffer_count(const struct cmabuf_stats *st,
+					     size_t idx);
+uint64_t cmabuf_stats_process_get_bytes(const struct cmabuf_stats *st,
+					size_t idx);
+
+/*
+ * Cheap checks before allocating from heap: the free space and the
+ * largest free chunk of its CMA area, in bytes. 0, -ENOENT when the
+ * kernel does not tell (largest free chunk needs readable debugfs),
+ * -EOPNOTSUPP when the heap is not a CMA heap, -EINVAL.
+ */
+int cmabuf_heap_get_cma_free(struct cmabuf_heap *heap, uint64_t *bytes);
+int cmabuf_heap_get_cma_largest_free(struct cmabuf_heap *heap,
+				     uint64_t *bytes);
+
 /* ------------------------------------------------------------------ */
 /* Pools of recycled buffers (lib/pool.c)                              */
 /* ------------------------------------------------------------------ */

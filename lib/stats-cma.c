@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * CMA areas: /sys/kernel/mm/cma/<area>/ (CONFIG_CMA_SYSFS, 5.13+) and
+ * debugfs cma/<area>/ (CONFIG_CMA_DEBUGFS, root only), the mapping from
+ * heap names to areas, and the free-space queries built on them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stats-private.h"
+
+#define SYSFS_CMA "/sys/kernel/mm/cma"
+#define DEBUGFS_CMA "/sys/kernel/debug/cma"
+
+struct area_file {
+	const char *name;
+	enum cmabuf_area_stat key;
+};
+
+static const struct area_file sysfs_files[] = {
+	{ "alloc_pages_success", CMABUF_AREA_ALLOC_PAGES_SUCCESS },
+	{ "alloc_pages_fail", CMABUF_AREA_ALLOC_PAGES_FAIL },
+	{ "release_pages_success", CMABUF_AREA_RELEASE_PAGES_SUCCESS },
+	{ "total_pages", CMABUF_AREA_TOTAL_PAGES },
+	{ "available_pages", CMABUF_AREA_AVAILABLE_PAGES },
+};
+
+static const struct area_file debugfs_files[] = {
+	{ "base_pfn", CMABUF_AREA_BASE_PFN },
+	{ "count", CMABUF_AREA_COUNT },
+	{ "used", CMABUF_AREA_USED },
+	{ "maxchunk", CMABUF_AREA_MAXCHUNK },
+	{ "order_per_bit", CMABUF_AREA_ORDER_PER_BIT },
+};
+
+/* the names a heap of the default area has had (see heap_dmabuf.c) */
+static const char *const default_heap_names[] = {
+	"default_cma_region", "linux,cma", "reserved",
+};
+/* the names the default area itself has had */
+static const char *const default_area_names[] = { "reserved", "linux,cma" };
+
+static void area_set(struct stats_area *a, enum cmabuf_area_stat key,
+		     uint64_t val)
+{
+	a->val[key] = val;
+	a->present |= UINT64_C(1) << key;
+}
+
+static bool area_has(const struct stats_area *a, enum cmabuf_area_stat key)
+{
+	return a->present & (UINT64_C(1) << key);
+}
+
+static void read_area_files(const char *dir, const struct area_file *files,
+			    size_t nfiles, struct stats_area *a)
+{
+	char *path, text[64];
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < nfiles; i++) {
+		ssize_t n;
+
+		if (asprintf(&path, "%s/%s", dir, files[i].name) < 0)
+			return;
+		n = read_file_at(path, text, sizeof(text));
+		free(path);
+		if (n < 0 || parse_u64_value(text, (size_t)n, &v) < 0)
+			continue;	/* absent, unreadable or garbled */
+		area_set(a, files[i].key, v);
+	}
+}
+
+static void count_ranges(const char *dir, struct stats_area *a)
+{
+	struct dirent *de;
+	uint64_t n = 0;
+	char *path;
+	DIR *d;
+
+	if (asprintf(&path, "%s/ranges", dir) < 0)
+		return;
+	d = opendir(path);
+	free(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+			n++;
+	closedir(d);
+	area_set(a, CMABUF_AREA_NR_RANGES, n);
+}
+
+void cma_area_derive(struct stats_area *a)
+{
+	uint64_t total, free;
+	bool has_total = true, has_free = true;
+
+	if (area_has(a, CMABUF_AREA_TOTAL_PAGES))
+		total = a->val[CMABUF_AREA_TOTAL_PAGES];
+	else if (area_has(a, CMABUF_AREA_COUNT))
+		total = a->val[CMABUF_AREA_COUNT];
+	else
+		has_total = false;
+	if (area_has(a, CMABUF_AREA_AVAILABLE_PAGES))
+		free = a->val[CMABUF_AREA_AVAILABLE_PAGES];
+	else if (area_has(a, CMABUF_AREA_COUNT) &&
+		 area_has(a, CMABUF_AREA_USED) &&
+		 a->val[CMABUF_AREA_USED] <= a->val[CMABUF_AREA_COUNT])
+		free = a->val[CMABUF_AREA_COUNT] - a->val[CMABUF_AREA_USED];
+	else
+		has_free = false;
+	if (has_total)
+		area_set(a, CMABUF_AREA_SPACE_TOTAL, total);
+	if (has_free)
+		area_set(a, CMABUF_AREA_SPACE_FREE, free);
+	if (has_total && has_free && free <= total)
+		area_set(a, CMABUF_AREA_SPACE_USED, total - free);
+	if (area_has(a, CMABUF_AREA_MAXCHUNK))
+		area_set(a, CMABUF_AREA_SPACE_LARGEST_FREE,
+			 a->val[CMABUF_AREA_MAXCHUNK]);
+}
+
+static int add_area_name(struct stats_area **areas, size_t *n,
+			 const char *name)
+{
+	struct stats_area *na;
+	size_t i;
+
+	if (name[0] == '.' || strlen(name) >= sizeof(na->name))
+		return 0;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*areas)[i].name, name) == 0)
+			return 0;
+	na = realloc(*areas, (*n + 1) * sizeof(*na));
+	if (!na)
+		return -ENOMEM;
+	*areas = na;
+	memset(&na[*n], 0, sizeof(na[*n]));
+	snprintf(na[*n].name, sizeof(na[*n].name), "%s", name);
+	(*n)++;
+	return 0;
+}
+
+/* add the subdirectories of dir; false when dir cannot be listed */
+static int list_area_dir(const char *dir, struct stats_area **areas,
+			 size_t *n, bool *listed)
+{
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	*listed = false;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	*listed = true;
+	while (ret == 0 && (de = readdir(d)))
+		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN ||
+		    de->d_type == DT_LNK)
+			ret = add_area_name(areas, n, de->d_name);
+	closedir(d);
+	return ret;
+}
+
+static int cmp_area(const void *a, const void *b)
+{
+	return strcmp(((const struct stats_area *)a)->name,
+		      ((const struct stats_area *)b)->name);
+}
+
+int cma_areas_read(struct cmabuf_ctx *ctx, struct stats_area **out,
+		   size_t *nout, bool *debugfs)
+{
+	char *sysfs, *dbg_dir, *path;
+	struct stats_area *areas = NULL;
+	bool has_sysfs, has_debugfs;
+	size_t i, n = 0;
+	int ret;
+
+	sysfs = cmabuf_ctx_path(ctx, SYSFS_CMA);
+	dbg_dir = cmabuf_ctx_path(ctx, DEBUGFS_CMA);
+	ret = -ENOMEM;
+	if (!sysfs || !dbg_dir)
+		goto out;
+	ret = list_area_dir(sysfs, &areas, &n, &has_sysfs);
+	if (ret == 0)
+		ret = list_area_dir(dbg_dir, &areas, &n, &has_debugfs);
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < n && ret == 0; i++) {
+		if (asprintf(&path, "%s/%s", sysfs, areas[i].name) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		read_area_files(path, sysfs_files, ARRAY_SIZE(sysfs_files),
+				&areas[i]);
+		free(path);
+		if (asprintf(&path, "%s/%s", dbg_dir, areas[i].name) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		read_area_files(path, debugfs_files, ARRAY_SIZE(debugfs_files),
+				&areas[i]);
+		count_ranges(path, &areas[i]);
+		free(path);
+		cma_area_derive(&areas[i]);
+	}
+	if (ret < 0)
+		goto out;
+	if (n > 1)
+		qsort(areas, n, sizeof(*areas), cmp_area);
+	dbg(ctx, "%zu CMA areas (sysfs %s, debugfs %s)\n", n,
+	    has_sysfs ? "yes" : "no", has_debugfs ? "yes" : "no");
+	*debugfs = has_debugfs;
+	*out = areas;
+	*nout = n;
+	areas = NULL;
+out:
+	free(areas);
+	free(sysfs);
+	free(dbg_dir);
+	return ret;
+}
+
+static bool name_in(const char *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
+int cma_area_for_heap(const struct stats_area *areas, size_t n,
+		      const char *heap_name)
+{
+	size_t i, j;
+
+	/* per-area heaps (≤6.16 default heap, 6.19+ regions) */
+	for (i = 0; i < n; i++)
+		if (strcmp(areas[i].name, heap_name) == 0)
+			return (int)i;
+	if (!name_in(heap_name, default_heap_names,
+		     ARRAY_SIZE(default_heap_names)))
+		return -ENOENT;
+	/* "default_cma_region" (6.17+) serves the area of the old name */
+	for (j = 0; j < ARRAY_SIZE(default_area_names); j++)
+		for (i = 0; i < n; i++)
+			if (strcmp(areas[i].name, default_area_names[j]) == 0)
+				return (int)i;
+	return n == 1 ? 0 : -ENOENT;
+}
+
+static const char *const meminfo_keys[] = { "CmaTotal", "CmaFree" };
+
+/* CmaTotal/CmaFree in bytes: the sum of all areas, so only for one */
+static void space_from_meminfo(struct cmabuf_ctx *ctx,
+			       struct cma_area_space *space)
+{
+	uint64_t vals[2], present = 0;
+	char text[8192], *path;
+	ssize_t len;
+
+	path = cmabuf_ctx_path(ctx, "/proc/meminfo");
+	if (!path)
+		return;
+	len = read_file_at(path, text, sizeof(text));
+	free(path);
+	if (len < 0 && len != -EFBIG)
+		return;
+	if (len < 0)
+		len = (ssize_t)strlen(text);
+	parse_keyed_lines(text, (size_t)len, meminfo_keys, 2, vals, &present);
+	if (space->total < 0 && (present & 1) && vals[0] <= INT64_MAX / 1024)
+		space->total = (int64_t)(vals[0] * 1024);
+	if (space->free < 0 && (present & 2) && vals[1] <= INT64_MAX / 1024)
+		space->free = (int64_t)(vals[1] * 1024);
+}
+
+static int64_t area_bytes(const struct stats_area *a,
+			  enum cmabuf_area_stat key, uint64_t page)
+{
+	if (!area_has(a, key) || a->val[key] > (uint64_t)INT64_MAX / page)
+		return -1;
+	return (int64_t)(a->val[key] * page);
+}
+
+int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
+			 struct cma_area_space *space)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct stats_area *areas = NULL;
+	bool debugfs;
+	size_t n = 0;
+	int idx, ret;
+
+	if (!ctx || !heap_name || !space)
+		return -EINVAL;
+	memset(space->area, 0, sizeof(space->area));
+	space->total = space->free = space->maxchunk = -1;
+	ret = cma_areas_read(ctx, &areas, &n, &debugfs);
+	if (ret < 0)
+		return ret;
+	idx = cma_area_for_heap(areas, n, heap_name);
+	if (idx >= 0) {
+		const struct stats_area *a = &areas[idx];
+
+		snprintf(space->area, sizeof(space->area), "%s", a->name);
+		space->total = area_bytes(a, CMABUF_AREA_SPACE_TOTAL, page);
+		space->free = area_bytes(a, CMABUF_AREA_SPACE_FREE, page);
+		space->maxchunk = area_bytes(a, CMABUF_AREA_SPACE_LARGEST_FREE,
+					     page);
+	} else if (n > 0 || !name_in(heap_name, default_heap_names,
+				     ARRAY_SIZE(default_heap_names))) {
+		dbg(ctx, "no CMA area behind heap %s\n", heap_name);
+		free(areas);
+		return -ENOENT;
+	}
+	/* meminfo sums every area: it speaks for this one only if alone */
+	if (n <= 1)
+		space_from_meminfo(ctx, space);
+	free(areas);
+	return 0;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Parsers of the kernel's statistics files. Each one is a pure function
+ * over a buffer (no I/O, no allocation beyond what it returns), so that
+ * host tests and fuzzers can feed it anything: a truncated or garbled
+ * file leaves the field absent and never crashes.
+ */
+#ifndef STATS_PRIVATE_H
+#define STATS_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcmabuf-private.h"
+
+/*
+ * One decimal value, as in sysfs and debugfs files: digits, an optional
+ * newline, nothing else. Returns 0, or -EINVAL for anything else
+ * (empty, sign, garbage, overflow).
+ */
+int parse_u64_value(const char *buf, size_t len, uint64_t *val);
+
+/*
+ * Keyed lines, as in /proc/meminfo ("CmaTotal:   131072 kB") and
+ * /proc/vmstat ("nr_free_cma 32768"): for each line whose key equals
+ * keys[i], store its value in vals[i] and set bit i of *present. A line
+ * must end with a newline (a truncated last line is dropped), its value
+ * must be decimal, optionally followed by " kB". At most 64 keys.
+ */
+void parse_keyed_lines(const char *buf, size_t len, const char *const *keys,
+		       size_t nkeys, uint64_t *vals, uint64_t *present);
+
+/* the dma-buf part of /proc/<pid>/fdinfo/<fd> */
+struct fdinfo_dmabuf {
+	uint64_t ino;		/* "ino:" (5.14+), 0 if absent */
+	uint64_t size;		/* "size:" bytes */
+	uint64_t count;		/* "count:" file references */
+	char exp_name[64];	/* "exp_name:" exporter (heap name) */
+	char name[64];		/* "name:" DMA_BUF_SET_NAME, "" if none */
+	bool has_ino;
+	bool has_count;
+};
+
+/*
+ * Returns 1 when the fdinfo text describes a dma-buf (it has "size:" and
+ * "exp_name:" lines), 0 when it does not (another kind of file, or a
+ * text too damaged to tell).
+ */
+int parse_fdinfo_dmabuf(const char *buf, size_t len,
+			struct fdinfo_dmabuf *out);
+
+/* one dma-buf mapping of /proc/<pid>/maps ("... /dmabuf:<name>") */
+struct maps_dmabuf {
+	uint64_t start, end;
+	uint64_t ino;
+	char name[64];
+};
+
+/*
+ * Parse the maps line starting at buf (up to len bytes or the first
+ * newline). Returns the number of bytes consumed including the newline
+ * (0 at the end of the buffer) and sets *is_dmabuf when the line maps a
+ * dma-buf, in which case *out is filled. A line without a newline at the
+ * end of the buffer is consumed and ignored (truncated).
+ */
+size_t parse_maps_line(const char *buf, size_t len, bool *is_dmabuf,
+		       struct maps_dmabuf *out);
+
+/*
+ * One line of a captured tree's dev/dma_heap.list:
+ * "name mode uid gid [major:minor]", '#' lines are comments. Returns 0
+ * or -EINVAL.
+ */
+int parse_heap_list_line(const char *line, size_t len, char *name,
+			 size_t namesz, uint32_t *mode, uint32_t *uid,
+			 uint32_t *gid);
+
+/* ---- snapshot internals (stats.c, stats-cma.c, stats-dmabuf.c) ---- */
+
+struct stats_area {
+	char name[64];
+	uint64_t val[CMABUF_AREA_MAX_];
+	uint64_t present;	/* bit per enum cmabuf_area_stat */
+};
+
+struct stats_heap {
+	char *name;
+	char *path;
+	char *area;		/* CMA area behind it, NULL if none */
+	uint32_t mode, uid, gid;
+	bool has_access;
+};
+
+struct stats_buffer {
+	uint64_t ino;
+	uint64_t size;
+	char *exporter;		/* NULL if unknown */
+	char *name;		/* NULL if unnamed */
+	int *pids;
+	size_t npids;
+};
+
+struct stats_process {
+	int pid;
+	char comm[32];
+	size_t nbuffers;
+	uint64_t bytes;
+};
+
+struct cmabuf_stats {
+	int refcount;
+	unsigned int what;
+	uint64_t time_ns;
+	uint64_t page_size;
+	bool debugfs;		/* debugfs cma was readable */
+	uint64_t raw[CMABUF_STAT_MAX_];
+	uint64_t present;	/* bit per enum cmabuf_stat */
+	struct stats_area *areas;
+	size_t nareas;
+	struct stats_heap *heaps;
+	size_t nheaps;
+	struct stats_buffer *buffers;
+	size_t nbuffers;
+	struct stats_process *procs;
+	size_t nprocs;
+};
+
+/* list and read every CMA area (sysfs and debugfs), sorted by name */
+int cma_areas_read(struct cmabuf_ctx *ctx, struct stats_area **areas,
+		   size_t *n, bool *debugfs);
+/* fill the CMABUF_AREA_SPACE_* fields from the raw ones */
+void cma_area_derive(struct stats_area *a);
+/* index of the area serving heap_name, or -ENOENT */
+int cma_area_for_heap(const struct stats_area *areas, size_t n,
+		      const char *heap_name);
+/* scan /proc for dma-bufs (CMABUF_STATS_BUFFERS) */
+int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st);
+
+#endif /* STATS_PRIVATE_H */
