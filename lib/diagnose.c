@@ -374,18 +374,3 @@ cmabuf_telemetry_quantile_ns(const struct cmabuf_telemetry *t, double q)
 	/* the bucket's upper edge, never above what was seen */
 	return (2000ull << i) < t->max_ns ? (2000ull << i) : t->max_ns;
 }
-
-/*
- * Stand-in until lib/stats.c (branch stats) provides the real reader;
- * the strong definition there replaces this one at link time.
- */
-__attribute__((weak)) int stats_cma_area_space(struct cmabuf_ctx *ctx,
-						const char *heap_name,
-						struct cma_area_space *space)
-{
-	(void)ctx;
-	(void)heap_name;
-	memset(space, 0, sizeof(*space));
-	space->total = space->free = space->maxchunk = -1;
-	return -ENOSYS;
-}
