@@ -164,12 +164,16 @@ static int implicit_fence(struct cmabuf_pool *pool, struct cmabuf *buf)
 	int fd = -1, ret;
 
 	ret = cmabuf_export_sync_file(buf, CMABUF_SYNC_WRITE, &fd);
-	if (ret < 0) {
-		/* pre-6.0 kernels: nothing to wait for that we can see */
-		dbg(pool->ctx, "no implicit fence for pooled buffer: %s\n",
-		    strerror(-ret));
+	if (ret == -EOPNOTSUPP) {
+		/* before 6.0: nothing we can wait for; stop asking */
+		info(pool->ctx, "pool: kernel cannot export implicit fences, "
+		     "CMABUF_POOL_IMPLICIT_FENCES has no effect\n");
+		__atomic_and_fetch(&pool->flags, ~CMABUF_POOL_IMPLICIT_FENCES,
+				   __ATOMIC_RELAXED);
 		return -1;
 	}
+	if (ret < 0)
+		return -1;
 	if (fence_signalled(fd)) {
 		close(fd);
 		return -1;
@@ -537,7 +541,8 @@ CMABUF_EXPORT int cmabuf_pool_release(struct cmabuf_pool *pool,
 			       fence_fd);
 		return ret;	/* nothing to close */
 	}
-	if (pool->flags & CMABUF_POOL_IMPLICIT_FENCES)
+	if (__atomic_load_n(&pool->flags, __ATOMIC_RELAXED) &
+	    CMABUF_POOL_IMPLICIT_FENCES)
 		implicit = implicit_fence(pool, buf);
 
 	pthread_mutex_lock(&pool->lock);
