@@ -471,9 +471,116 @@ int cmabuf_heap_get_cma_largest_free(struct cmabuf_heap *heap,
 /* Pools of recycled buffers (lib/pool.c)                              */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A pool of same-size buffers from one heap, recycled instead of
+ * allocated in the hot path: a fresh CMA allocation migrates movable
+ * pages out of the area; a pooled one costs a list walk. The pool
+ * preallocates min buffers and grows to max. Thread-safe.
+ */
+struct cmabuf_pool;
+
+/* flags of cmabuf_pool_new() */
+/* wait for the buffer's implicit (reservation) fences before reuse */
+#define CMABUF_POOL_IMPLICIT_FENCES	(1u << 0)
+
+int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size, unsigned int min,
+		    unsigned int max, unsigned int flags,
+		    struct cmabuf_pool **out);
+/* buffers acquired and not yet released stay valid after the last unref */
+struct cmabuf_pool *cmabuf_pool_ref(struct cmabuf_pool *pool);
+struct cmabuf_pool *cmabuf_pool_unref(struct cmabuf_pool *pool);
+/* -EAGAIN when max buffers are out or fenced; never waits */
+int cmabuf_pool_acquire(struct cmabuf_pool *pool, struct cmabuf **out);
+/* waits up to timeout_ms (-1: forever) and returns -ETIMEDOUT */
+int cmabuf_pool_acquire_timeout(struct cmabuf_pool *pool, int timeout_ms,
+				struct cmabuf **out);
+/*
+ * Give back a buffer of cmabuf_pool_acquire*(), dropping the reference
+ * acquire gave. fence_fd (a sync_file, or -1) is TAKEN by the pool in
+ * every case, errors included: the buffer is not handed out again until
+ * it signals, and the pool closes it.
+ */
+int cmabuf_pool_release(struct cmabuf_pool *pool, struct cmabuf *buf,
+			int fence_fd);
+/* free idle buffers unused for idle_ms or more, keeping min; returns count */
+int cmabuf_pool_trim(struct cmabuf_pool *pool, unsigned int idle_ms);
+size_t cmabuf_pool_get_size(const struct cmabuf_pool *pool);
+
+struct cmabuf_pool_stats {
+	uint64_t hits;		/* acquires served by an idle buffer */
+	uint64_t misses;	/* acquires that had to allocate */
+	uint64_t allocations;	/* buffers allocated, preallocation included */
+	uint64_t frees;		/* buffers freed by trimming */
+	uint64_t waits;		/* acquires that had to wait or got -EAGAIN */
+	uint64_t fence_waits;	/* idle buffers skipped: fence pending */
+	unsigned int high_water;	/* most buffers out at once */
+	unsigned int total;	/* buffers the pool owns now */
+	unsigned int in_use;	/* acquired and not released */
+	unsigned int fenced;	/* released, fence not yet signalled */
+	uint64_t reserved[8];	/* zero; room for new counters */
+};
+
+int cmabuf_pool_get_stats(struct cmabuf_pool *pool,
+			  struct cmabuf_pool_stats *stats);
+
 /* ------------------------------------------------------------------ */
 /* Allocation diagnostics and telemetry (lib/diagnose.c)               */
 /* ------------------------------------------------------------------ */
+
+/* why an allocation failed, from cmabuf_alloc_diagnose() */
+enum cmabuf_diag_reason {
+	CMABUF_DIAG_UNKNOWN = 0,	/* none of the causes below */
+	CMABUF_DIAG_EXHAUSTED = 1,	/* free CMA space < request */
+	CMABUF_DIAG_FRAGMENTED = 2,	/* enough free, no run long enough */
+	CMABUF_DIAG_NO_PERMISSION = 3,	/* the heap node refuses this user */
+	CMABUF_DIAG_NO_CMA_HEAP = 4,	/* no CMA heap on this system */
+};
+
+struct cmabuf_diagnosis;
+
+/*
+ * Explain a failed cmabuf_alloc(heap, size, ...) that returned error
+ * (negative errno). heap may be NULL (no heap could be opened) when ctx
+ * is given; the result is a new object the caller unrefs.
+ */
+int cmabuf_alloc_diagnose(struct cmabuf_ctx *ctx, struct cmabuf_heap *heap,
+			  size_t size, int error,
+			  struct cmabuf_diagnosis **out);
+struct cmabuf_diagnosis *cmabuf_diagnosis_ref(struct cmabuf_diagnosis *d);
+struct cmabuf_diagnosis *cmabuf_diagnosis_unref(struct cmabuf_diagnosis *d);
+enum cmabuf_diag_reason
+cmabuf_diagnosis_get_reason(const struct cmabuf_diagnosis *d);
+/* one English sentence; valid until the last unref */
+const char *cmabuf_diagnosis_get_message(const struct cmabuf_diagnosis *d);
+/* bytes the kernel reported; -1 when it did not tell */
+int cmabuf_diagnosis_get_space(const struct cmabuf_diagnosis *d,
+			       int64_t *total, int64_t *free,
+			       int64_t *maxchunk);
+/* "exhausted", "fragmented", "no-permission", "no-cma-heap", "unknown" */
+const char *cmabuf_diag_reason_name(enum cmabuf_diag_reason reason);
+
+/*
+ * Per-context allocation telemetry: counts and a latency histogram of
+ * cmabuf_alloc(). Off by default; bucket i counts allocations that took
+ * [2^i, 2^(i+1)) microseconds (bucket 0 also < 1 us, the last also more).
+ */
+#define CMABUF_TELEMETRY_BUCKETS 24
+
+struct cmabuf_telemetry {
+	uint64_t allocations;	/* cmabuf_alloc() calls that succeeded */
+	uint64_t failures;	/* calls the kernel refused */
+	uint64_t total_ns;	/* time spent in the allocation ioctl */
+	uint64_t max_ns;
+	uint64_t histogram[CMABUF_TELEMETRY_BUCKETS];
+};
+
+int cmabuf_ctx_set_telemetry(struct cmabuf_ctx *ctx, int enable);
+/* a snapshot; -ENODATA when telemetry is off */
+int cmabuf_ctx_get_telemetry(struct cmabuf_ctx *ctx,
+			     struct cmabuf_telemetry *out);
+/* latency (ns) at or below which fraction q (0..1) of allocations fall */
+uint64_t cmabuf_telemetry_quantile_ns(const struct cmabuf_telemetry *t,
+				      double q);
 
 #ifdef __cplusplus
 }

@@ -622,6 +622,7 @@ CMABUF_EXPORT int cmabuf_alloc(struct cmabuf_heap *heap, size_t size,
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct cmabuf *buf;
 	int ret, fd = -1;
+	uint64_t t0;
 
 	if (!heap || !out)
 		return -EINVAL;
@@ -642,10 +643,12 @@ CMABUF_EXPORT int cmabuf_alloc(struct cmabuf_heap *heap, size_t size,
 	ret = heap_ensure_open(heap);
 	if (ret < 0)
 		return ret;
+	t0 = telemetry_begin(heap->ctx);
 	if (heap->kind == CMABUF_HEAP_KIND_UDMABUF)
 		ret = alloc_udmabuf(heap, size, &fd);
 	else
 		ret = alloc_dma_heap(heap, size, &fd);
+	telemetry_end(heap->ctx, t0, ret);
 	if (ret < 0) {
 		if (ret == -ENOMEM && heap->kind == CMABUF_HEAP_KIND_CMA)
 			err(heap->ctx, "CMA heap %s: cannot allocate %zu bytes: "

@@ -29,6 +29,7 @@ struct cmabuf_ctx {
 	char *sysroot;
 	char *heap_dir;		/* <sysroot>/dev/dma_heap unless set */
 	bool heap_dir_set;
+	struct alloc_telemetry *telemetry;	/* diagnose.c; NULL: off */
 };
 
 void cmabuf_log(const struct cmabuf_ctx *ctx, int priority, const char *file,
@@ -147,6 +148,14 @@ struct cmabuf_image {
 int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
 		       uint32_t width, uint32_t height, uint64_t stride0,
 		       unsigned int flags);
+
+/* ---- allocation telemetry (diagnose.c) ---- */
+
+/* a start time, or 0 when telemetry is off */
+uint64_t telemetry_begin(const struct cmabuf_ctx *ctx);
+/* account one allocation that returned ret */
+void telemetry_end(struct cmabuf_ctx *ctx, uint64_t start, int ret);
+void telemetry_free(struct alloc_telemetry *t);
 
 /* ---- CMA area space, for diagnostics (implemented in stats.c) ---- */
 

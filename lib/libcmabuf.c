@@ -100,6 +100,7 @@ CMABUF_EXPORT struct cmabuf_ctx *cmabuf_ctx_unref(struct cmabuf_ctx *ctx)
 		return NULL;
 	free(ctx->sysroot);
 	free(ctx->heap_dir);
+	telemetry_free(ctx->telemetry);
 	free(ctx);
 	return NULL;
 }

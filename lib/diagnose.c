@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Why did an allocation fail, and how long do allocations take.
+ *
+ * The CMA heap turns every cma_alloc() failure into ENOMEM
+ * (drivers/dma-buf/heaps/cma_heap.c), so the errno alone cannot tell an
+ * exhausted area from a fragmented one. The kernel's CMA statistics can:
+ * free space below the request means exhausted; enough free space but no
+ * free run as long as the request (debugfs maxchunk) means fragmented.
+ *
+ * A diagnosis is an object the caller owns: no hidden last-error state,
+ * so threads never see each other's answers.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libcmabuf-private.h"
+
+struct cmabuf_diagnosis {
+	int refcount;
+	enum cmabuf_diag_reason reason;
+	int64_t total, free, maxchunk;
+	char message[512];
+};
+
+static const char *const reason_names[] = {
+	[CMABUF_DIAG_UNKNOWN] = "unknown",
+	[CMABUF_DIAG_EXHAUSTED] = "exhausted",
+	[CMABUF_DIAG_FRAGMENTED] = "fragmented",
+	[CMABUF_DIAG_NO_PERMISSION] = "no-permission",
+	[CMABUF_DIAG_NO_CMA_HEAP] = "no-cma-heap",
+};
+
+CMABUF_EXPORT const char *cmabuf_diag_reason_name(enum cmabuf_diag_reason r)
+{
+	if ((unsigned int)r >= ARRAY_SIZE(reason_names))
+		return NULL;
+	return reason_names[r];
+}
+
+static void freep(char **p)
+{
+	free(*p);
+}
+
+#define MIB(x) ((double)(x) / (1024.0 * 1024.0))
+
+static void set_message(struct cmabuf_diagnosis *d, const char *fmt, ...)
+	_printf_(2, 3);
+
+static void set_message(struct cmabuf_diagnosis *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+	va_end(ap);
+}
+
+/* the node of the first CMA heap, when cmabuf_heap_open() failed */
+static char *cma_node_path(struct cmabuf_ctx *ctx)
+{
+	struct cmabuf_heap *heaps[16];
+	size_t i, n = 0;
+	char *path = NULL;
+
+	if (cmabuf_heap_enumerate(ctx, 0, heaps, ARRAY_SIZE(heaps), &n) < 0)
+		return NULL;
+	for (i = 0; i < n && i < ARRAY_SIZE(heaps); i++) {
+		if (!path && heaps[i]->kind == CMABUF_HEAP_KIND_CMA)
+			path = strdup(heaps[i]->path);
+		cmabuf_heap_unref(heaps[i]);
+	}
+	return path;
+}
+
+static void diagnose_permission(struct cmabuf_diagnosis *d,
+				const char *heap_path, struct cmabuf_ctx *ctx)
+{
+	_cleanup_(freep) char *found = NULL;
+	const char *path = heap_path;
+	struct stat st;
+
+	d->reason = CMABUF_DIAG_NO_PERMISSION;
+	if (!path)
+		path = found = cma_node_path(ctx);
+	if (!path || stat(path, &st) < 0) {
+		set_message(d, "permission denied on the heap node; this "
+			    "process runs as uid %u gid %u",
+			    (unsigned int)geteuid(), (unsigned int)getegid());
+		return;
+	}
+	set_message(d, "%s is owned by %u:%u with mode %04o and this "
+		    "process runs as uid %u gid %u: grant access with a udev "
+		    "rule (GROUP and MODE, e.g. video and 0660)", path,
+		    (unsigned int)st.st_uid, (unsigned int)st.st_gid,
+		    (unsigned int)(st.st_mode & 07777),
+		    (unsigned int)geteuid(), (unsigned int)getegid());
+}
+
+static void diagnose_cma_enomem(struct cmabuf_diagnosis *d,
+				struct cmabuf_heap *heap, size_t size)
+{
+	struct cma_area_space space;
+	int ret;
+
+	ret = stats_cma_area_space(heap->ctx, heap->name, &space);
+	if (ret < 0) {
+		set_message(d, "CMA heap %s: cannot allocate %.1f MiB and the "
+			    "area's statistics are unreadable: %s", heap->name,
+			    MIB(size), strerror(-ret));
+		return;
+	}
+	d->total = space.total;
+	d->free = space.free;
+	d->maxchunk = space.maxchunk;
+	if (space.free >= 0 && space.free < (int64_t)size) {
+		d->reason = CMABUF_DIAG_EXHAUSTED;
+		set_message(d, "CMA area %s exhausted: %.1f MiB requested, "
+			    "%.1f MiB free of %.1f MiB", space.area, MIB(size),
+			    MIB(space.free), MIB(space.total));
+	} else if (space.maxchunk >= 0 && space.maxchunk < (int64_t)size) {
+		d->reason = CMABUF_DIAG_FRAGMENTED;
+		set_message(d, "CMA area %s fragmented: %.1f MiB requested, "
+			    "%.1f MiB free but the largest free run is %.1f "
+			    "MiB", space.area, MIB(size), MIB(space.free),
+			    MIB(space.maxchunk));
+	} else if (space.free >= 0) {
+		/* enough free space, yet no run: fragmented or pinned */
+		d->reason = CMABUF_DIAG_FRAGMENTED;
+		set_message(d, "CMA area %s: %.1f MiB requested and %.1f MiB "
+			    "free, so no free run is long enough (or pinned "
+			    "pages could not migrate); the largest run is "
+			    "unknown: debugfs cma needs root", space.area,
+			    MIB(size), MIB(space.free));
+	} else {
+		set_message(d, "CMA heap %s: cannot allocate %.1f MiB; the "
+			    "kernel shows no free-space figures for its area",
+			    heap->name, MIB(size));
+	}
+}
+
+CMABUF_EXPORT int cmabuf_alloc_diagnose(struct cmabuf_ctx *ctx,
+					struct cmabuf_heap *heap, size_t size,
+					int error,
+					struct cmabuf_diagnosis **out)
+{
+	struct cmabuf_diagnosis *d;
+
+	if (heap && !ctx)
+		ctx = heap->ctx;
+	if (!ctx || !out)
+		return -EINVAL;
+	if (error >= 0) {
+		log_bug_client(ctx, "diagnosis of a success (error %d)\n",
+			       error);
+		return -EINVAL;
+	}
+	if (heap && heap->ctx != ctx) {
+		log_bug_client(ctx, "heap of another context\n");
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->refcount = 1;
+	d->total = d->free = d->maxchunk = -1;
+	d->reason = CMABUF_DIAG_UNKNOWN;
+	set_message(d, "allocation of %zu bytes failed: %s", size,
+		    strerror(-error));
+
+	if (error == -EACCES || error == -EPERM) {
+		diagnose_permission(d, heap ? heap->path : NULL, ctx);
+	} else if (!heap || heap->kind != CMABUF_HEAP_KIND_CMA) {
+		if (!heap || (heap->flags & CMABUF_HEAP_FALLBACK) ||
+		    error == -ENOENT || error == -ENODEV) {
+			d->reason = CMABUF_DIAG_NO_CMA_HEAP;
+			set_message(d, "no CMA heap in %s: the kernel needs "
+				    "CONFIG_DMABUF_HEAPS_CMA and a CMA area "
+				    "(cma= or a reserved-memory region)",
+				    cmabuf_ctx_heap_dir(ctx));
+		}
+	} else if (error == -ENOMEM) {
+		diagnose_cma_enomem(d, heap, size);
+	}
+	dbg(ctx, "diagnosis: %s: %s\n", reason_names[d->reason], d->message);
+	*out = d;
+	return 0;
+}
+
+CMABUF_EXPORT struct cmabuf_diagnosis *
+cmabuf_diagnosis_ref(struct cmabuf_diagnosis *d)
+{
+	if (d)
+		refcount_inc(&d->refcount);
+	return d;
+}
+
+CMABUF_EXPORT struct cmabuf_diagnosis *
+cmabuf_diagnosis_unref(struct cmabuf_diagnosis *d)
+{
+	if (d && refcount_dec(&d->refcount))
+		free(d);
+	return NULL;
+}
+
+CMABUF_EXPORT enum cmabuf_diag_reason
+cmabuf_diagnosis_get_reason(const struct cmabuf_diagnosis *d)
+{
+	return d ? d->reason : CMABUF_DIAG_UNKNOWN;
+}
+
+CMABUF_EXPORT const char *
+cmabuf_diagnosis_get_message(const struct cmabuf_diagnosis *d)
+{
+	return d ? d->message : NULL;
+}
+
+CMABUF_EXPORT int cmabuf_diagnosis_get_space(const struct cmabuf_diagnosis *d,
+					     int64_t *total, int64_t *free,
+					     int64_t *maxchunk)
+{
+	if (!d)
+		return -EINVAL;
+	if (total)
+		*total = d->total;
+	if (free)
+		*free = d->free;
+	if (maxchunk)
+		*maxchunk = d->maxchunk;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* telemetry                                                           */
+/* ------------------------------------------------------------------ */
+
+struct alloc_telemetry {
+	bool enabled;
+	struct cmabuf_telemetry t;	/* updated with atomics */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+CMABUF_EXPORT int cmabuf_ctx_set_telemetry(struct cmabuf_ctx *ctx,
+					   int enable)
+{
+	struct alloc_telemetry *t, *expected = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	t = __atomic_load_n(&ctx->telemetry, __ATOMIC_ACQUIRE);
+	if (!t && enable) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		/* another thread may have won: keep its counters */
+		if (!__atomic_compare_exchange_n(&ctx->telemetry, &expected,
+						 t, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			free(t);
+			t = expected;
+		}
+	}
+	if (t)
+		__atomic_store_n(&t->enabled, enable != 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+CMABUF_EXPORT int cmabuf_ctx_get_telemetry(struct cmabuf_ctx *ctx,
+					   struct cmabuf_telemetry *out)
+{
+	struct alloc_telemetry *t;
+	size_t i;
+
+	if (!ctx || !out)
+		return -EINVAL;
+	t = __atomic_load_n(&ctx->telemetry, __ATOMIC_ACQUIRE);
+	if (!t || !__atomic_load_n(&t->enabled, __ATOMIC_ACQUIRE))
+		return -ENODATA;
+	out->allocations = __atomic_load_n(&t->t.allocations,
+					   __ATOMIC_RELAXED);
+	out->failures = __atomic_load_n(&t->t.failures, __ATOMIC_RELAXED);
+	out->total_ns = __atomic_load_n(&t->t.total_ns, __ATOMIC_RELAXED);
+	out->max_ns = __atomic_load_n(&t->t.max_ns, __ATOMIC_RELAXED);
+	for (i = 0; i < CMABUF_TELEMETRY_BUCKETS; i++)
+		out->histogram[i] = __atomic_load_n(&t->t.histogram[i],
+						    __ATOMIC_RELAXED);
+	return 0;
+}
+
+static unsigned int bucket_of(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned int b = 0;
+
+	while (us > 1 && b < CMABUF_TELEMETRY_BUCKETS - 1) {
+		us >>= 1;
+		b++;
+	}
+	return b;
+}
+
+uint64_t telemetry_begin(const struct cmabuf_ctx *ctx)
+{
+	struct alloc_telemetry *t;
+
+	t = __atomic_load_n(&ctx->telemetry, __ATOMIC_ACQUIRE);
+	if (!t || !__atomic_load_n(&t->enabled, __ATOMIC_RELAXED))
+		return 0;
+	return mono_ns();
+}
+
+void telemetry_end(struct cmabuf_ctx *ctx, uint64_t start, int ret)
+{
+	struct alloc_telemetry *t;
+	uint64_t ns, max;
+
+	if (!start)
+		return;
+	t = __atomic_load_n(&ctx->telemetry, __ATOMIC_ACQUIRE);
+	ns = mono_ns() - start;
+	if (ret < 0) {
+		__atomic_add_fetch(&t->t.failures, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_add_fetch(&t->t.allocations, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t->t.total_ns, ns, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t->t.histogram[bucket_of(ns)], 1,
+			   __ATOMIC_RELAXED);
+	max = __atomic_load_n(&t->t.max_ns, __ATOMIC_RELAXED);
+	while (ns > max &&
+	       !__atomic_compare_exchange_n(&t->t.max_ns, &max, ns, true,
+					    __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+void telemetry_free(struct alloc_telemetry *t)
+{
+	free(t);
+}
+
+CMABUF_EXPORT uint64_t
+cmabuf_telemetry_quantile_ns(const struct cmabuf_telemetry *t, double q)
+{
+	uint64_t want, seen = 0;
+	unsigned int i;
+
+	if (!t || t->allocations == 0 || !(q >= 0.0 && q <= 1.0))
+		return 0;
+	want = (uint64_t)(q * (double)t->allocations + 0.5);
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < CMABUF_TELEMETRY_BUCKETS; i++) {
+		seen += t->histogram[i];
+		if (seen >= want)
+			break;
+	}
+	if (i >= CMABUF_TELEMETRY_BUCKETS - 1)
+		return t->max_ns;
+	/* the bucket's upper edge, never above what was seen */
+	return (2000ull << i) < t->max_ns ? (2000ull << i) : t->max_ns;
+}
