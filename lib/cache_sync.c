@@ -38,8 +38,14 @@ static uint64_t to_kernel_flags(unsigned int flags)
 	return k;
 }
 
+/*
+ * The open bracket is one word changed by compare-and-swap: begin/end sit
+ * on the per-frame path, where a mutex cost a measurable 20% over the raw
+ * ioctl pair (bench/cmabuf-bench.c).
+ */
 CMABUF_EXPORT int cmabuf_sync_begin(struct cmabuf *buf, unsigned int flags)
 {
+	unsigned int open_flags = 0;
 	int ret;
 
 	if (!buf)
@@ -48,31 +54,26 @@ CMABUF_EXPORT int cmabuf_sync_begin(struct cmabuf *buf, unsigned int flags)
 		log_bug_client(buf->ctx, "bad sync flags %#x\n", flags);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&buf->lock);
-	if (buf->sync_flags) {
-		pthread_mutex_unlock(&buf->lock);
+	if (!__atomic_compare_exchange_n(&buf->sync_flags, &open_flags, flags,
+					 false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED)) {
 		log_bug_client(buf->ctx, "sync begin inside an open begin "
-			       "(flags %#x)\n", buf->sync_flags);
+			       "(flags %#x)\n", open_flags);
 		return -EINVAL;
 	}
-	buf->sync_flags = flags;
-	pthread_mutex_unlock(&buf->lock);
-
-	/* do not hold the lock while the kernel waits for fences */
+	/* the kernel may wait for fences here: no lock is held */
 	ret = do_sync(buf, DMA_BUF_SYNC_START | to_kernel_flags(flags));
 	if (ret < 0) {
 		err(buf->ctx, "DMA_BUF_IOCTL_SYNC start on fd %d: %s\n",
 		    buf->fd, strerror(-ret));
-		pthread_mutex_lock(&buf->lock);
-		buf->sync_flags = 0;
-		pthread_mutex_unlock(&buf->lock);
+		__atomic_store_n(&buf->sync_flags, 0, __ATOMIC_RELEASE);
 	}
 	return ret;
 }
 
 CMABUF_EXPORT int cmabuf_sync_end(struct cmabuf *buf, unsigned int flags)
 {
-	unsigned int open_flags;
+	unsigned int open_flags = flags;
 	int ret;
 
 	if (!buf)
@@ -81,18 +82,15 @@ CMABUF_EXPORT int cmabuf_sync_end(struct cmabuf *buf, unsigned int flags)
 		log_bug_client(buf->ctx, "bad sync flags %#x\n", flags);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&buf->lock);
-	open_flags = buf->sync_flags;
-	if (open_flags == flags)
-		buf->sync_flags = 0;
-	pthread_mutex_unlock(&buf->lock);
-	if (open_flags == 0) {
-		log_bug_client(buf->ctx, "sync end without begin\n");
-		return -EINVAL;
-	}
-	if (open_flags != flags) {
-		log_bug_client(buf->ctx, "sync end flags %#x do not match "
-			       "begin flags %#x\n", flags, open_flags);
+	if (!__atomic_compare_exchange_n(&buf->sync_flags, &open_flags, 0,
+					 false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED)) {
+		if (open_flags == 0)
+			log_bug_client(buf->ctx, "sync end without begin\n");
+		else
+			log_bug_client(buf->ctx, "sync end flags %#x do not "
+				       "match begin flags %#x\n", flags,
+				       open_flags);
 		return -EINVAL;
 	}
 	ret = do_sync(buf, DMA_BUF_SYNC_END | to_kernel_flags(flags));

@@ -120,7 +120,7 @@ struct cmabuf {
 	void *map_addr;
 	unsigned int map_flags;
 	unsigned int map_count;
-	unsigned int sync_flags;	/* flags of the open begin, 0: none */
+	unsigned int sync_flags;	/* open begin's flags, 0: none (atomic) */
 };
 
 /* wrap an fd the library owns from now on; closes fd on failure */

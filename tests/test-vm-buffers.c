@@ -333,19 +333,36 @@ END_TEST
 START_TEST(test_cma_exhaustion_is_enomem)
 {
 	uint64_t total_kb = 0, fail0 = 0, fail1 = 0;
-	struct cmabuf *buf = NULL;
-	size_t size;
+	struct cmabuf *bufs[256], *big = NULL;
+	size_t size, n = 0;
+	int ret = 0;
 
 	ck_assert(tu_meminfo("CmaTotal", &total_kb));
 	ck_assert_uint_gt(total_kb, 0);
-	ck_assert(tu_vmstat("cma_alloc_fail", &fail0));
+	/* larger than the whole area: refused whatever the kernel counts */
 	size = (size_t)total_kb * 1024 + (4 << 20);
-	ck_assert_int_eq(cmabuf_alloc(heap, size, 0, &buf), -ENOMEM);
-	ck_assert_ptr_null(buf);
-	ck_assert(tu_vmstat("cma_alloc_fail", &fail1));
-	ck_assert_uint_gt(fail1, fail0);
+	ck_assert_int_eq(cmabuf_alloc(heap, size, 0, &big), -ENOMEM);
+	ck_assert_ptr_null(big);
 	ck_assert(tu_log_contains("CMA heap"));
 	ck_assert(tu_log_contains("area exhausted or fragmented"));
+
+	/*
+	 * An area filled by allocations: the failing cma_alloc() is counted.
+	 * (6.12 returns early for a request above the area's size without
+	 * counting it, so the count is asserted on this case.)
+	 */
+	ck_assert(tu_vmstat("cma_alloc_fail", &fail0));
+	while (n < 256) {
+		ret = cmabuf_alloc(heap, 4 << 20, 0, &bufs[n]);
+		if (ret < 0)
+			break;
+		n++;
+	}
+	ck_assert_int_eq(ret, -ENOMEM);
+	ck_assert(tu_vmstat("cma_alloc_fail", &fail1));
+	ck_assert_uint_gt(fail1, fail0);
+	while (n > 0)
+		cmabuf_unref(bufs[--n]);
 }
 END_TEST
 
