@@ -518,7 +518,8 @@ CMABUF_EXPORT int cmabuf_heap_enumerate(struct cmabuf_ctx *ctx,
 		ret = list_heaps_dir(ctx, &l);
 	if (ret < 0)
 		goto out;
-	qsort(l.names, l.n, sizeof(*l.names), cmp_names);
+	if (l.n > 1)
+		qsort(l.names, l.n, sizeof(*l.names), cmp_names);
 	for (i = 0; i < l.n; i++) {
 		struct cmabuf_heap *heap;
 

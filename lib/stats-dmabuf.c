@@ -357,8 +357,11 @@ static int build_buffers(struct scan *sc, struct cmabuf_stats *st)
 	size_t i, j;
 	int ret;
 
-	qsort(sc->holds, sc->nholds, sizeof(*sc->holds), cmp_hold);
-	qsort(sc->procs, sc->nprocs, sizeof(*sc->procs), cmp_proc);
+	/* qsort() of a NULL array is undefined, even with no elements */
+	if (sc->nholds > 1)
+		qsort(sc->holds, sc->nholds, sizeof(*sc->holds), cmp_hold);
+	if (sc->nprocs > 1)
+		qsort(sc->procs, sc->nprocs, sizeof(*sc->procs), cmp_proc);
 	st->procs = sc->procs;
 	st->nprocs = sc->nprocs;
 	sc->procs = NULL;

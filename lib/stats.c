@@ -219,7 +219,8 @@ static int read_heaps(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
 	closedir(d);
 	if (ret < 0)
 		return ret;
-	qsort(st->heaps, st->nheaps, sizeof(*st->heaps), cmp_heap);
+	if (st->nheaps > 1)
+		qsort(st->heaps, st->nheaps, sizeof(*st->heaps), cmp_heap);
 	heaps_apply_list(ctx, st);
 	for (i = 0; i < st->nheaps; i++) {
 		int a = cma_area_for_heap(st->areas, st->nareas,
