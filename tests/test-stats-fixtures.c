@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The stats API on the trees captured from the real test kernels
+ * (tests/data/<kernel>, written by tests/vm/capture-fixtures with cma=128M
+ * while a process held a 4 MiB CMA buffer named "fixture-cma" and a 1 MiB
+ * system-heap buffer). Every value asserted here is in those files.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define MIB (1024u * 1024u)
+
+static const struct kernel_tree {
+	const char *dir;
+	const char *cma_heap;		/* exporter name of the CMA buffer */
+	bool release_pages;		/* sysfs release_pages_success (6.9+) */
+	bool total_pages;		/* sysfs total/available_pages (6.15+) */
+	unsigned int nr_ranges;		/* debugfs ranges/ (6.15+) */
+	size_t heaps;			/* nodes in dev/dma_heap */
+} trees[] = {
+	{ "6.1", "reserved", false, false, 0, 2 },
+	{ "6.12", "reserved", true, false, 0, 2 },
+	{ "7.2", "default_cma_region", true, true, 1, 3 },
+};
+
+static struct cmabuf_stats *read_tree(const struct kernel_tree *t,
+				      struct cmabuf_ctx **ctxp)
+{
+	struct cmabuf_stats *st = NULL;
+	char root[4096];
+
+	snprintf(root, sizeof(root), "%s/tests/data/%s",
+		 getenv("abs_top_srcdir") ? getenv("abs_top_srcdir") : ".",
+		 t->dir);
+	*ctxp = tu_ctx_new();
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(*ctxp, root), 0);
+	ck_assert_int_eq(cmabuf_stats_read(*ctxp, CMABUF_STATS_ALL, &st), 0);
+	return st;
+}
+
+static uint64_t area_bytes(const struct cmabuf_stats *st, size_t i,
+			   enum cmabuf_area_stat key)
+{
+	uint64_t raw = 0, bytes = 0;
+
+	ck_assert_msg(cmabuf_stats_area_get(st, i, key, &raw, &bytes) == 0,
+		      "%s absent", cmabuf_area_stat_name(key));
+	return bytes;
+}
+
+START_TEST(test_system_counters)
+{
+	const struct kernel_tree *t = &trees[_i];
+	struct cmabuf_ctx *ctx;
+	struct cmabuf_stats *st = read_tree(t, &ctx);
+	uint64_t v = 0;
+
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_CMA_TOTAL, &v), 0);
+	ck_assert_uint_eq(v, 128 * MIB);
+	ck_assert_int_eq(cmabuf_stats_get_raw(st, CMABUF_STAT_CMA_TOTAL, &v), 0);
+	ck_assert_uint_eq(v, 131072);	/* kB, as in the file */
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_CMA_FREE, &v), 0);
+	ck_assert_uint_eq(v, 124 * MIB);
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_NR_FREE_CMA, &v), 0);
+	ck_assert_uint_eq(v, 124 * MIB);
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_CMA_ALLOC_SUCCESS,
+					  &v), 0);
+	ck_assert_uint_eq(v, 1);
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_CMA_ALLOC_FAIL, &v),
+			 0);
+	ck_assert_uint_eq(v, 0);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_cma_area)
+{
+	const struct kernel_tree *t = &trees[_i];
+	struct cmabuf_ctx *ctx;
+	struct cmabuf_stats *st = read_tree(t, &ctx);
+	uint64_t raw = 0, bytes = 0;
+	double frag = -1;
+	size_t i = 99;
+
+	ck_assert_uint_eq(cmabuf_stats_get_area_count(st), 1);
+	ck_assert_int_eq(cmabuf_stats_find_area(st, "reserved", &i), 0);
+	ck_assert_uint_eq(i, 0);
+	ck_assert_int_eq(cmabuf_stats_has_debugfs(st), 1);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_COUNT), 128 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_USED), 4 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_MAXCHUNK), 124 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_ALLOC_PAGES_SUCCESS),
+			  4 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_TOTAL), 128 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_USED), 4 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_FREE), 124 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_LARGEST_FREE),
+			  124 * MIB);
+	ck_assert_int_eq(cmabuf_stats_area_get_fragmentation(st, i, &frag), 0);
+	ck_assert(frag == 0.0);
+
+	/* files this kernel does not have are absent, not zero */
+	ck_assert_int_eq(cmabuf_stats_area_get(st, i,
+			 CMABUF_AREA_RELEASE_PAGES_SUCCESS, &raw, &bytes),
+			 t->release_pages ? 0 : -ENOENT);
+	ck_assert_int_eq(cmabuf_stats_area_get(st, i, CMABUF_AREA_TOTAL_PAGES,
+					       &raw, &bytes),
+			 t->total_pages ? 0 : -ENOENT);
+	if (t->total_pages) {
+		ck_assert_uint_eq(raw, 32768);
+		ck_assert_uint_eq(area_bytes(st, i,
+				  CMABUF_AREA_AVAILABLE_PAGES), 124 * MIB);
+	}
+	if (t->nr_ranges) {
+		ck_assert_int_eq(cmabuf_stats_area_get(st, i,
+				 CMABUF_AREA_NR_RANGES, &raw, &bytes), 0);
+		ck_assert_uint_eq(raw, t->nr_ranges);
+	}
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_heaps_and_buffers)
+{
+	const struct kernel_tree *t = &trees[_i];
+	struct cmabuf_ctx *ctx;
+	struct cmabuf_stats *st = read_tree(t, &ctx);
+	bool cma_seen = false, sys_seen = false;
+	uint32_t mode = 0, uid = 1, gid = 1;
+	size_t i, n;
+
+	ck_assert_uint_eq(cmabuf_stats_get_heap_count(st), t->heaps);
+	for (i = 0; i < t->heaps; i++) {
+		const char *name = cmabuf_stats_heap_get_name(st, i);
+
+		ck_assert_int_eq(cmabuf_stats_heap_get_access(st, i, &mode, &uid,
+							      &gid), 0);
+		ck_assert_uint_eq(mode & 07777, 0600);
+		ck_assert_uint_eq(uid, 0);
+		if (strcmp(name, "system") == 0)
+			ck_assert_ptr_null(cmabuf_stats_heap_get_area(st, i));
+		else	/* reserved, and 7.2's default_cma_region alias */
+			ck_assert_str_eq(cmabuf_stats_heap_get_area(st, i),
+					 "reserved");
+	}
+
+	n = cmabuf_stats_get_buffer_count(st);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		const char *exp = cmabuf_stats_buffer_get_exporter(st, i);
+		const int *pids = NULL;
+
+		ck_assert_uint_eq(cmabuf_stats_buffer_get_holders(st, i, &pids),
+				  1);
+		ck_assert_ptr_nonnull(pids);
+		if (strcmp(exp, t->cma_heap) == 0) {
+			ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, i),
+					  4 * MIB);
+			ck_assert_str_eq(cmabuf_stats_buffer_get_name(st, i),
+					 "fixture-cma");
+			cma_seen = true;
+		} else {
+			ck_assert_str_eq(exp, "system");
+			ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, i),
+					  1 * MIB);
+			sys_seen = true;
+		}
+	}
+	ck_assert(cma_seen && sys_seen);
+	ck_assert_uint_eq(cmabuf_stats_get_process_count(st), 1);
+	ck_assert_uint_eq(cmabuf_stats_process_get_bytes(st, 0), 5 * MIB);
+	ck_assert_uint_eq(cmabuf_stats_process_get_buffer_count(st, 0), 2);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("stats-fixtures");
+	TCase *tc = tcase_create("kernels");
+	int n = (int)(sizeof(trees) / sizeof(trees[0]));
+
+	tcase_add_loop_test(tc, test_system_counters, 0, n);
+	tcase_add_loop_test(tc, test_cma_area, 0, n);
+	tcase_add_loop_test(tc, test_heaps_and_buffers, 0, n);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
