@@ -134,6 +134,28 @@ START_TEST(test_write_then_read_through_import)
 }
 END_TEST
 
+/*
+ * Every page of a 32 MiB buffer faults in: with cma=128M the buffer
+ * crosses a 128 MiB memory section, which crashed 6.1/6.12 CMA heaps on
+ * kernels built without CONFIG_SPARSEMEM_VMEMMAP.
+ */
+START_TEST(test_large_buffer_every_page)
+{
+	struct cmabuf *buf = alloc_ok(32 << 20);
+	size_t i, size = 32 << 20;
+	unsigned char *p = NULL;
+
+	ck_assert_int_eq(cmabuf_map(buf, CMABUF_MAP_RW, (void **)&p), 0);
+	ck_assert_int_eq(cmabuf_sync_begin(buf, CMABUF_SYNC_RW), 0);
+	memset(p, 0x3c, size);
+	for (i = 0; i < size && p[i] == 0x3c; i += 4096)
+		;
+	ck_assert_msg(i >= size, "page at %zu reads %u", i, p[i]);
+	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_RW), 0);
+	cmabuf_unref(buf);
+}
+END_TEST
+
 static bool fdinfo_has(int fd, const char *line)
 {
 	char path[64], text[2048];
@@ -485,6 +507,7 @@ static void add_common_tests(TCase *tc)
 	tcase_add_test(tc, test_alloc_sizes);
 	tcase_add_test(tc, test_fresh_buffers_are_zeroed);
 	tcase_add_test(tc, test_write_then_read_through_import);
+	tcase_add_test(tc, test_large_buffer_every_page);
 	tcase_add_test(tc, test_name_in_fdinfo);
 	tcase_add_test(tc, test_map_is_counted);
 	tcase_add_test(tc, test_sync_misuse);
