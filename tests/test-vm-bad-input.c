@@ -262,8 +262,8 @@ int main(void)
 	Suite *s = suite_create("vm-bad-input");
 	TCase *tc = tcase_create("table");
 
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
 	tcase_add_loop_test(tc, test_bad_input_row, 0,
 			    (int)(sizeof(rows) / sizeof(rows[0])));
 	suite_add_tcase(s, tc);

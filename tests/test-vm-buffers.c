@@ -541,14 +541,9 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--expect-closed") == 0)
 		return child_check_closed(argc, argv);
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
 	heap_names[0] = tu_cma_heap_name();
 	heap_names[1] = "system";
-	if (!heap_names[0]) {
-		fprintf(stderr, "%s: no CMA heap in /dev/dma_heap\n",
-			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
 	return tu_run(buffers_suite());
 }

@@ -210,12 +210,7 @@ static Suite *diagnose_suite(void)
 
 int main(void)
 {
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	if (!tu_cma_heap_name()) {
-		fprintf(stderr, "%s: no CMA heap in /dev/dma_heap\n",
-			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
 	return tu_run(diagnose_suite());
 }

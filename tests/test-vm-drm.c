@@ -541,12 +541,9 @@ static Suite *drm_suite(void)
 
 int main(void)
 {
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	if (access("/dev/dri", F_OK) != 0) {
-		fprintf(stderr, "%s: no /dev/dri (vgem, vkms)\n",
-			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
+	if (access("/dev/dri", F_OK) != 0)
+		return tu_cannot_run("no /dev/dri (vgem, vkms)");
 	return tu_run(drm_suite());
 }

@@ -54,13 +54,10 @@ int main(void)
 	Suite *s = suite_create("vm-example");
 	TCase *tc = tcase_create("example");
 
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	if (access("/dev/video0", F_OK) != 0 || access("/dev/dri", F_OK)) {
-		fprintf(stderr, "%s: needs vivid and vkms\n",
-			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
+	if (access("/dev/video0", F_OK) != 0 || access("/dev/dri", F_OK))
+		return tu_cannot_run("needs vivid and vkms");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_capture_display);
 	suite_add_tcase(s, tc);

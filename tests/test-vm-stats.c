@@ -389,14 +389,9 @@ int main(void)
 {
 	const char *top = getenv("top_builddir");
 
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
 	cma_heap = tu_cma_heap_name();
-	if (!cma_heap) {
-		fprintf(stderr, "%s: no CMA heap in /dev/dma_heap\n",
-			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
 	snprintf(tool, sizeof(tool), "%s/tools/cmabuf-stat", top ? top : ".");
 	if (access(tool, X_OK) < 0) {
 		fprintf(stderr, "FAIL: %s not built\n", tool);

@@ -298,12 +298,8 @@ static Suite *stress_suite(void)
 
 int main(void)
 {
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
 	cma_name = tu_cma_heap_name();
-	if (!cma_name) {
-		fprintf(stderr, "no CMA heap\n");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
 	return tu_run(stress_suite());
 }

@@ -501,12 +501,9 @@ static Suite *v4l2_suite(void)
 
 int main(void)
 {
-	if (!tu_have_dma_heaps())
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	if (access("/dev/video0", F_OK) != 0) {
-		fprintf(stderr, "%s: no /dev/video0 (vivid, vim2m)\n",
-			getenv("CMABUF_VM") ? "FAIL" : "SKIP");
-		return getenv("CMABUF_VM") ? EXIT_FAILURE : EXIT_SKIP;
-	}
+	if (tu_missing_cma())
+		return tu_cannot_run(tu_missing_cma());
+	if (access("/dev/video0", F_OK) != 0)
+		return tu_cannot_run("no /dev/video0 (vivid, vim2m)");
 	return tu_run(v4l2_suite());
 }

@@ -147,19 +147,27 @@ void tu_remove_tree(char *dir)
 	free(dir);
 }
 
-bool tu_have_dma_heaps(void)
+const char *tu_missing_cma(void)
 {
 	struct stat st;
 
-	if (stat("/dev/dma_heap", &st) == 0)
-		return true;
-	if (getenv("CMABUF_VM"))
-		fprintf(stderr, "FAIL: /dev/dma_heap missing inside the test "
-			"VM: the test kernel is misconfigured\n");
-	else
-		fprintf(stderr, "SKIP: no /dev/dma_heap on this kernel; run "
-			"this suite in the test VM (make check-vm)\n");
-	return false;
+	if (stat("/dev/dma_heap", &st) != 0)
+		return "no /dev/dma_heap on this kernel";
+	if (!tu_cma_heap_name())
+		return "no CMA heap in /dev/dma_heap";
+	return NULL;
+}
+
+int tu_cannot_run(const char *why)
+{
+	if (getenv("CMABUF_VM")) {
+		fprintf(stderr, "FAIL: %s, inside the test VM: the test kernel "
+			"is misconfigured\n", why);
+		return EXIT_FAILURE;
+	}
+	fprintf(stderr, "SKIP: %s; run this suite in the test VM "
+		"(make check-vm)\n", why);
+	return EXIT_SKIP;
 }
 
 const char *tu_cma_heap_name(void)

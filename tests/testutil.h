@@ -30,11 +30,16 @@ char *tu_make_tree(const char *const *files);
 void tu_remove_tree(char *dir);
 
 /*
- * Real-kernel suites: returns true when /dev/dma_heap exists; otherwise
- * prints why the suite cannot run. Inside the test VM (CMABUF_VM=1) a
- * missing feature is a failure, never a skip.
+ * Real-kernel suites: NULL when this kernel has /dev/dma_heap with a CMA
+ * heap, else what is missing.
  */
-bool tu_have_dma_heaps(void);
+const char *tu_missing_cma(void);
+/*
+ * The exit status of a suite that cannot run, after printing why: a
+ * failure inside the test VM (CMABUF_VM set), whose kernel is built to
+ * have everything, and a skip (77) anywhere else.
+ */
+int tu_cannot_run(const char *why);
 /* the CMA heap name this kernel uses, from the VM or by probing */
 const char *tu_cma_heap_name(void);
 
