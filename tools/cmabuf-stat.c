@@ -247,8 +247,8 @@ static void print_areas(const struct cmabuf_stats *st)
 	uint64_t v, w;
 
 	printf("%-16s %10s %10s %10s %10s %6s %10s %10s\n", "CMA AREA",
-	       "TOTAL", "USED", "FREE", "LARGEST", "FRAG", "ALLOC_OK",
-	       "ALLOC_FAIL");
+	       "TOTAL", "USED", "FREE", "LARGEST", "FRAG", "PAGES_OK",
+	       "PAGES_FAIL");
 	for (i = 0; i < n; i++) {
 		double frac;
 		bool ok;
