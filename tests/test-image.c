@@ -290,22 +290,12 @@ static int fds_at_start;
 
 static void setup(void)
 {
-	static const char *const files[] = { "dev/dma_heap/reserved", NULL };
-
-	fds_at_start = tu_fd_count();
-	ctx = tu_ctx_new();
-	tree = tu_make_tree(files);
-	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
-	ck_assert_int_eq(cmabuf_heap_open(ctx, "reserved", 0, &heap), 0);
-	tu_log_reset();
+	tu_fixture_open(&ctx, &heap, &tree, &fds_at_start);
 }
 
 static void teardown(void)
 {
-	cmabuf_heap_unref(heap);
-	cmabuf_ctx_unref(ctx);
-	tu_remove_tree(tree);
-	ck_assert_int_eq(tu_fd_count(), fds_at_start);
+	tu_fixture_close(&ctx, &heap, &tree, fds_at_start);
 }
 
 START_TEST(test_image_alloc_bad_args)

@@ -26,18 +26,12 @@ static int fds_at_start;
 
 static void setup(void)
 {
-	fds_at_start = tu_fd_count();
-	ctx = tu_ctx_new();
-	ck_assert_int_eq(cmabuf_heap_open(ctx, tu_cma_heap_name(), 0, &cma),
-			 0);
-	tu_log_reset();
+	tu_fixture_open(&ctx, &cma, NULL, &fds_at_start);
 }
 
 static void teardown(void)
 {
-	cma = cmabuf_heap_unref(cma);
-	ctx = cmabuf_ctx_unref(ctx);
-	ck_assert_int_eq(tu_fd_count(), fds_at_start);
+	tu_fixture_close(&ctx, &cma, NULL, fds_at_start);
 }
 
 static int open_drm(const char *name, bool render)

@@ -189,6 +189,34 @@ const char *tu_cma_heap_name(void)
 	return NULL;
 }
 
+void tu_fixture_open(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,
+		     char **tree, int *fds)
+{
+	static const char *const files[] = { "dev/dma_heap/reserved", NULL };
+
+	*fds = tu_fd_count();
+	*ctx = tu_ctx_new();
+	if (tree) {
+		*tree = tu_make_tree(files);
+		ck_assert_int_eq(cmabuf_ctx_set_sysroot(*ctx, *tree), 0);
+	}
+	ck_assert_int_eq(cmabuf_heap_open(*ctx, tree ? "reserved" :
+					  tu_cma_heap_name(), 0, heap), 0);
+	tu_log_reset();
+}
+
+void tu_fixture_close(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,
+		      char **tree, int fds)
+{
+	*heap = cmabuf_heap_unref(*heap);
+	*ctx = cmabuf_ctx_unref(*ctx);
+	if (tree) {
+		tu_remove_tree(*tree);
+		*tree = NULL;
+	}
+	ck_assert_int_eq(tu_fd_count(), fds);
+}
+
 int tu_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

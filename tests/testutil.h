@@ -43,6 +43,18 @@ int tu_cannot_run(const char *why);
 /* the CMA heap name this kernel uses, from the VM or by probing */
 const char *tu_cma_heap_name(void);
 
+/*
+ * The fixture most suites share: *fds takes the descriptor count, *ctx a
+ * context logging to tu_log(), *heap the kernel's CMA heap, or, when tree
+ * is not NULL, the node "reserved" of a fresh fixture tree used as the
+ * sysroot. tu_fixture_close() releases them all (NULLing the pointers)
+ * and asserts the descriptor count is back to *fds.
+ */
+void tu_fixture_open(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,
+		     char **tree, int *fds);
+void tu_fixture_close(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,
+		      char **tree, int fds);
+
 /* run a suite with CK_NORMAL output; returns the exit status */
 int tu_run(Suite *s);
 
