@@ -29,7 +29,7 @@ struct cmabuf_ctx {
 	char *sysroot;
 	char *heap_dir;		/* <sysroot>/dev/dma_heap unless set */
 	bool heap_dir_set;
-	struct alloc_telemetry *telemetry;	/* diagnose.c; NULL: off */
+	struct alloc_telemetry *telemetry;	/* telemetry.c; NULL: off */
 };
 
 void cmabuf_log(const struct cmabuf_ctx *ctx, int priority, const char *file,
@@ -89,6 +89,8 @@ int read_u64_file(const char *path, uint64_t *val);
 int ioctl_restart(int fd, unsigned long request, void *arg);
 /* true if fd refers to a dma-buf (fstatfs f_type == DMA_BUF_MAGIC) */
 int fd_is_dmabuf(int fd);
+/* CLOCK_MONOTONIC in nanoseconds: the one clock of the library */
+uint64_t monotonic_ns(void);
 
 /* ---- heaps (heap_dmabuf.c) ---- */
 
@@ -149,7 +151,7 @@ int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
 		       uint32_t width, uint32_t height, uint64_t stride0,
 		       unsigned int flags);
 
-/* ---- allocation telemetry (diagnose.c) ---- */
+/* ---- allocation telemetry (telemetry.c) ---- */
 
 /* a start time, or 0 when telemetry is off */
 uint64_t telemetry_begin(const struct cmabuf_ctx *ctx);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libcmabuf-private.h"
@@ -91,4 +92,13 @@ int fd_is_dmabuf(int fd)
 	if (fstatfs(fd, &sfs) < 0)
 		return -errno;
 	return (unsigned long)sfs.f_type == DMA_BUF_MAGIC;
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	/* cannot fail with a valid clock id and pointer */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
