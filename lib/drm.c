@@ -186,12 +186,32 @@ CMABUF_EXPORT int cmabuf_drm_export(struct cmabuf_ctx *ctx, int drm_fd,
 	return ret;
 }
 
-static int add_fb(struct cmabuf_image *img, int drm_fd,
+/*
+ * A non-linear modifier needs AddFB2WithModifiers. Without
+ * DRM_CAP_ADDFB2_MODIFIERS the kernel refuses any modifier with a bare
+ * EINVAL (drm_framebuffer.c, framebuffer_check): say why instead.
+ */
+static int fb_modifiers_check(struct cmabuf_image *img, int drm_fd,
+			      bool *with_mods)
+{
+	uint64_t cap = 0;
+
+	*with_mods = drmGetCap(drm_fd, DRM_CAP_ADDFB2_MODIFIERS, &cap) == 0 &&
+		     cap;
+	if (*with_mods || img->layout.modifier == DRM_FORMAT_MOD_LINEAR)
+		return 0;
+	err(img->ctx, "modifier %#018llx on DRM fd %d: the driver has no "
+	    "DRM_CAP_ADDFB2_MODIFIERS, only linear framebuffers\n",
+	    (unsigned long long)img->layout.modifier, drm_fd);
+	return -EOPNOTSUPP;
+}
+
+static int add_fb(struct cmabuf_image *img, int drm_fd, bool with_mods,
 		  const uint32_t *buf_handles, uint32_t *fb_id)
 {
 	const struct cmabuf_layout *l = &img->layout;
 	uint32_t bo[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
-	uint64_t mods[4] = { 0 }, cap = 0;
+	uint64_t mods[4] = { 0 };
 	unsigned int i;
 	int ret;
 
@@ -199,23 +219,22 @@ static int add_fb(struct cmabuf_image *img, int drm_fd,
 		bo[i] = buf_handles[img->num_bufs > 1 ? i : 0];
 		pitches[i] = l->planes[i].stride;
 		offsets[i] = l->planes[i].offset;
-		mods[i] = DRM_FORMAT_MOD_LINEAR;
+		mods[i] = l->modifier;	/* DRM wants it on every plane */
 	}
 	errno = 0;
-	/* without modifier support, a framebuffer is implicitly LINEAR */
-	if (drmGetCap(drm_fd, DRM_CAP_ADDFB2_MODIFIERS, &cap) == 0 && cap)
+	if (with_mods)
 		ret = drmModeAddFB2WithModifiers(drm_fd, l->width, l->height,
 						 l->fourcc, bo, pitches,
 						 offsets, mods, fb_id,
 						 DRM_MODE_FB_MODIFIERS);
-	else
+	else	/* without modifier support, a framebuffer is LINEAR */
 		ret = drmModeAddFB2(drm_fd, l->width, l->height, l->fourcc,
 				    bo, pitches, offsets, fb_id, 0);
 	if (ret != 0) {
 		ret = drm_errno();
-		err(img->ctx, "ADDFB2 %.4s %ux%u on DRM fd %d: %s\n",
-		    (const char *)&l->fourcc, l->width, l->height, drm_fd,
-		    strerror(-ret));
+		err(img->ctx, "ADDFB2 %.4s %ux%u modifier %#018llx on DRM fd "
+		    "%d: %s\n", (const char *)&l->fourcc, l->width, l->height,
+		    (unsigned long long)l->modifier, drm_fd, strerror(-ret));
 	}
 	return ret;
 }
@@ -225,6 +244,7 @@ CMABUF_EXPORT int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 {
 	uint32_t buf_handles[CMABUF_MAX_PLANES];
 	unsigned int b, n = 0;
+	bool with_mods;
 	int ret = 0;
 
 	if (!img || !fb_id)
@@ -233,6 +253,9 @@ CMABUF_EXPORT int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 		log_bug_client(img->ctx, "invalid DRM fd %d\n", drm_fd);
 		return -EBADF;
 	}
+	ret = fb_modifiers_check(img, drm_fd, &with_mods);
+	if (ret < 0)
+		return ret;
 	pthread_mutex_lock(&handles_lock);
 	for (b = 0; b < img->num_bufs && ret == 0; b++) {
 		ret = import_locked(img->bufs[b], drm_fd, &buf_handles[b]);
@@ -240,7 +263,7 @@ CMABUF_EXPORT int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 			n++;
 	}
 	if (ret == 0)
-		ret = add_fb(img, drm_fd, buf_handles, fb_id);
+		ret = add_fb(img, drm_fd, with_mods, buf_handles, fb_id);
 	/* the framebuffer holds the objects: no handle needs to stay */
 	for (b = 0; b < n; b++)
 		handle_put(img->ctx, drm_fd, buf_handles[b]);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "libcmabuf-private.h"
 
@@ -52,6 +53,7 @@ CMABUF_EXPORT int cmabuf_ctx_get_telemetry(struct cmabuf_ctx *ctx,
 	t = __atomic_load_n(&ctx->telemetry, __ATOMIC_ACQUIRE);
 	if (!t || !__atomic_load_n(&t->enabled, __ATOMIC_ACQUIRE))
 		return -ENODATA;
+	memset(out, 0, sizeof(*out));	/* the reserved fields too */
 	out->allocations = __atomic_load_n(&t->t.allocations,
 					   __ATOMIC_RELAXED);
 	out->failures = __atomic_load_n(&t->t.failures, __ATOMIC_RELAXED);

@@ -301,6 +301,78 @@ START_TEST(test_vkms_show_system_heap)
 }
 END_TEST
 
+/* a layout the kernel must see with its modifier: I915 X-tiled */
+static struct cmabuf_image *tiled_image(void)
+{
+	struct cmabuf_image *img = NULL;
+	struct cmabuf_layout l;
+
+	ck_assert_int_eq(cmabuf_layout_init(&l, DRM_FORMAT_XRGB8888, 64, 64,
+					    512, 0), 0);
+	l.modifier = I915_FORMAT_MOD_X_TILED;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(cma, &l, &img), 0);
+	ck_assert_uint_eq(cmabuf_image_get_layout(img)->modifier,
+			  I915_FORMAT_MOD_X_TILED);
+	return img;
+}
+
+START_TEST(test_vgem_refuses_modifier_without_cap)
+{
+	struct cmabuf_image *img = tiled_image();
+	uint32_t fb = 0;
+	int vgem = open_drm("vgem", false);
+
+	/* vgem has no modesetting, so no DRM_CAP_ADDFB2_MODIFIERS */
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vgem, &fb), -EOPNOTSUPP);
+	ck_assert(tu_log_contains("no DRM_CAP_ADDFB2_MODIFIERS"));
+	ck_assert(!tu_log_contains("ADDFB2 XR24"));
+	cmabuf_image_unref(img);
+	close(vgem);
+}
+END_TEST
+
+/*
+ * vkms planes take LINEAR only. Kernels that check the modifier against
+ * the planes at AddFB2 refuse X-tiled there (-EINVAL); 6.1 checks it
+ * only when the framebuffer goes on a plane. Either way the framebuffer,
+ * if made, must carry the modifier: it reached AddFB2WithModifiers.
+ */
+START_TEST(test_vkms_modifier_reaches_addfb2)
+{
+	struct cmabuf_image *img = tiled_image();
+	drmModeFB2Ptr info;
+	struct output o;
+	uint64_t cap = 0;
+	uint32_t fb = 0;
+	int ret, vkms = open_drm("vkms", false);
+
+	ck_assert_int_eq(drmGetCap(vkms, DRM_CAP_ADDFB2_MODIFIERS, &cap), 0);
+	ck_assert_uint_eq(cap, 1);
+	tu_log_reset();
+	ret = cmabuf_drm_add_fb(img, vkms, &fb);
+	if (ret < 0) {
+		ck_assert_int_eq(ret, -EINVAL);
+		ck_assert(tu_log_contains("ADDFB2 XR24 64x64 modifier "
+					  "0x0100000000000001"));
+		goto out;
+	}
+	info = drmModeGetFB2(vkms, fb);
+	ck_assert_ptr_nonnull(info);
+	ck_assert_uint_eq(info->modifier, I915_FORMAT_MOD_X_TILED);
+	ck_assert_uint_ne(info->flags & DRM_MODE_FB_MODIFIERS, 0);
+	drmModeFreeFB2(info);
+	find_output(vkms, &o);
+	ck_assert_int_ne(drmModeSetCrtc(vkms, o.crtc, fb, 0, 0, &o.connector,
+					1, &o.mode), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+out:
+	cmabuf_image_unref(img);
+	close(vkms);
+}
+END_TEST
+
 /* ---- vkms writeback: read back the composed frame ---- */
 
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
@@ -525,6 +597,8 @@ static Suite *drm_suite(void)
 	tcase_add_test(tc, test_import_errors);
 	tcase_add_test(tc, test_vgem_export);
 	tcase_add_test(tc, test_vgem_has_no_framebuffers);
+	tcase_add_test(tc, test_vgem_refuses_modifier_without_cap);
+	tcase_add_test(tc, test_vkms_modifier_reaches_addfb2);
 	tcase_add_test(tc, test_vkms_show_cma_xrgb);
 	tcase_add_test(tc, test_vkms_show_cma_rgb565);
 	tcase_add_test(tc, test_vkms_show_system_heap);
