@@ -2,9 +2,12 @@
 #ifndef LIBCMABUF_PRIVATE_H
 #define LIBCMABUF_PRIVATE_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <syslog.h>
 
@@ -85,8 +88,31 @@ static inline bool refcount_dec(int *ref)
 ssize_t read_file_at(const char *path, char *buf, size_t bufsz);
 /* parse one unsigned decimal value from a sysfs-style file */
 int read_u64_file(const char *path, uint64_t *val);
-/* ioctl() restarted on EINTR and EAGAIN; returns 0 or -errno */
-int ioctl_restart(int fd, unsigned long request, void *arg);
+/*
+ * ioctl() restarted as the dma-buf and dma-heap documentation asks: on
+ * EINTR (a signal interrupted a wait: the wait resumes, without bound,
+ * as each one is a signal delivered) and on EAGAIN, at most
+ * IOCTL_EAGAIN_MAX times in a row, yielding the CPU in between, so that
+ * an exporter that keeps answering EAGAIN cannot spin the caller forever:
+ * then -EAGAIN is returned. Returns 0 or -errno. Inline: it is the hot
+ * path of cmabuf_sync_begin/end.
+ */
+#define IOCTL_EAGAIN_MAX 64
+
+static inline int ioctl_restart(int fd, unsigned long request, void *arg)
+{
+	unsigned int again = 0;
+
+	for (;;) {
+		if (ioctl(fd, request, arg) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || again++ == IOCTL_EAGAIN_MAX)
+			return -errno;
+		sched_yield();
+	}
+}
 /* true if fd refers to a dma-buf (fstatfs f_type == DMA_BUF_MAGIC) */
 int fd_is_dmabuf(int fd);
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of the library */
@@ -118,11 +144,11 @@ struct cmabuf {
 	char *exporter;			/* heap name or exp_name */
 	bool contiguous;
 
-	pthread_mutex_t lock;		/* guards the fields below */
+	pthread_mutex_t lock;		/* guards the mapping fields */
 	void *map_addr;
 	unsigned int map_flags;
 	unsigned int map_count;
-	unsigned int sync_flags;	/* open begin's flags, 0: none (atomic) */
+	unsigned int sync_open;		/* open brackets (atomic, cache_sync.c) */
 };
 
 /* wrap an fd the library owns from now on; closes fd on failure */

@@ -75,16 +75,6 @@ int read_u64_file(const char *path, uint64_t *val)
 	return 0;
 }
 
-int ioctl_restart(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-	return ret < 0 ? -errno : 0;
-}
-
 int fd_is_dmabuf(int fd)
 {
 	struct statfs sfs;
