@@ -303,9 +303,11 @@ int cmabuf_v4l2_export(struct cmabuf_ctx *ctx, int video_fd, uint32_t type,
 /*
  * PRIME import into the DRM device drm_fd (borrowed). The kernel gives
  * the same GEM handle each time one dma-buf is imported into one DRM
- * file, so the library counts imports per (drm_fd, handle): call
+ * file, so the library counts its imports per (DRM file, handle), the
+ * file known by identity (kcmp), not by descriptor number: call
  * cmabuf_drm_close_handle() once per successful import; the handle is
- * closed with the last one.
+ * closed with the last one, also for anyone else who imported the same
+ * dma-buf into that file outside libcmabuf (see cmabuf_drm_import(3)).
  */
 int cmabuf_drm_import(struct cmabuf *buf, int drm_fd, uint32_t *handle);
 int cmabuf_drm_close_handle(struct cmabuf_ctx *ctx, int drm_fd,
@@ -314,10 +316,13 @@ int cmabuf_drm_close_handle(struct cmabuf_ctx *ctx, int drm_fd,
 int cmabuf_drm_export(struct cmabuf_ctx *ctx, int drm_fd, uint32_t handle,
 		      struct cmabuf **out);
 /*
- * A framebuffer showing img on drm_fd, with the layout's modifier
- * (AddFB2WithModifiers; -EOPNOTSUPP for a non-linear one where the driver
- * has no modifier support). The framebuffer holds the buffers, no GEM
- * handle stays open. Remove it with cmabuf_drm_remove_fb().
+ * A framebuffer showing img on the device of drm_fd, with the layout's
+ * modifier (AddFB2WithModifiers; -EOPNOTSUPP for a non-linear one where
+ * the driver has no modifier support). It is made on a DRM file of the
+ * library's own, so the caller's GEM handles are never touched; its id
+ * works on any descriptor of the device. The framebuffer holds the
+ * buffers, no GEM handle stays open. Remove it with
+ * cmabuf_drm_remove_fb() (drmModeRmFB() on drm_fd cannot).
  */
 int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 		      uint32_t *fb_id);

@@ -159,7 +159,7 @@ char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
 /* name looks like a CMA heap name on this system */
 bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
 
-/* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm.c) ---- */
+/* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm*.c) ---- */
 
 struct cmabuf_image {
 	int refcount;
@@ -168,6 +168,11 @@ struct cmabuf_image {
 	unsigned int num_bufs;		/* 1, or one per plane */
 	struct cmabuf *bufs[CMABUF_MAX_PLANES];
 };
+
+/* libdrm's error as a negative errno (-EIO when it set none) */
+int drm_errno(void);
+/* DRM_IOCTL_GEM_CLOSE; 0 or -errno */
+int drm_gem_close(int drm_fd, uint32_t handle);
 
 /*
  * Fill a layout from the luma stride (bytes), deriving the chroma strides
