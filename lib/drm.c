@@ -118,7 +118,7 @@ static int fb_file_get(struct cmabuf_ctx *ctx, int drm_fd,
 		       struct fb_file **out)
 {
 	struct fb_file *f;
-	dev_t rdev;
+	dev_t rdev = 0;
 	size_t i;
 	int ret = drm_rdev(drm_fd, &rdev);
 
@@ -195,7 +195,7 @@ static int fb_record(struct fb_file *f, uint32_t fb_id)
 /* the private file that made framebuffer fb_id of drm_fd's device */
 static struct fb_ref *fb_find(int drm_fd, uint32_t fb_id)
 {
-	dev_t rdev;
+	dev_t rdev = 0;
 	size_t i;
 
 	if (drm_rdev(drm_fd, &rdev) < 0)
