@@ -273,6 +273,17 @@ static int add_fb(struct cmabuf_image *img, int drm_fd, bool with_mods,
 	return ret;
 }
 
+/* h[b] is also h[i] for some i < b: one dma-buf given twice, one handle */
+static bool handle_seen(const uint32_t *h, unsigned int b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b; i++)
+		if (h[i] == h[b])
+			return true;
+	return false;
+}
+
 /* import every buffer into the private file, add the framebuffer there */
 static int add_fb_private(struct cmabuf_image *img, struct fb_file *f,
 			  bool with_mods, uint32_t *fb_id)
@@ -293,12 +304,9 @@ static int add_fb_private(struct cmabuf_image *img, struct fb_file *f,
 	}
 	if (ret == 0)
 		ret = add_fb(img, f->fd, with_mods, h, fb_id);
-	/*
-	 * The framebuffer holds the objects; the handles are ours alone
-	 * (a private file), except that two planes in one buffer share one.
-	 */
+	/* the framebuffer holds the objects; the handles are ours alone */
 	for (b = 0; b < n; b++)
-		if (b == 0 || h[b] != h[b - 1])
+		if (!handle_seen(h, b))
 			drm_gem_close(f->fd, h[b]);
 	return ret;
 }
@@ -309,7 +317,7 @@ CMABUF_EXPORT int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 	struct fb_file *f = NULL;
 	bool with_mods;
 	uint32_t id = 0;
-	int ret;
+	int ret, priv_fd = -1;
 
 	if (!img || !fb_id)
 		return -EINVAL;
@@ -329,14 +337,16 @@ CMABUF_EXPORT int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 		if (ret < 0)
 			drmModeRmFB(f->fd, id);
 	}
-	if (f)
+	if (f) {
+		priv_fd = f->fd;
 		fb_file_put_unused(f);
+	}
 	pthread_mutex_unlock(&fb_lock);
 	if (ret < 0)
 		return ret;
 	*fb_id = id;
 	dbg(img->ctx, "framebuffer %u for DRM fd %d (made on libcmabuf's DRM "
-	    "file %d)\n", id, drm_fd, f->fd);
+	    "file %d)\n", id, drm_fd, priv_fd);
 	return 0;
 }
 

@@ -87,7 +87,7 @@ static bool is_own_fd(int fd)
 	return false;
 }
 
-/* another descriptor of the caller's for f's file, or -1 */
+/* another descriptor of the caller's for f's file, -1: none, -2: unknown */
 static int find_caller_fd(const struct drm_file_ref *f)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -95,7 +95,7 @@ static int find_caller_fd(const struct drm_file_ref *f)
 	int found = -1;
 
 	if (!d)
-		return -1;
+		return -2;	/* no /proc: keep the entry */
 	while (found < 0 && (e = readdir(d))) {
 		int fd = atoi(e->d_name);
 
@@ -162,12 +162,13 @@ static void files_prune(struct cmabuf_ctx *ctx)
 			continue;
 		}
 		fd = find_caller_fd(f);
-		if (fd >= 0) {
-			f->caller_fd = fd;
-			i++;
+		if (fd == -1) {
+			file_drop(ctx, i);
 			continue;
 		}
-		file_drop(ctx, i);
+		if (fd >= 0)
+			f->caller_fd = fd;
+		i++;
 	}
 }
 
