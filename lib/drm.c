@@ -111,6 +111,8 @@ static int fb_file_open(struct cmabuf_ctx *ctx, int drm_fd)
 	}
 	if (drmIsMaster(fd))
 		drmDropMaster(fd);
+	/* every plane, not only overlays, for plane_takes() */
+	drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
 	return fd;
 }
 
@@ -273,6 +275,71 @@ static int add_fb(struct cmabuf_image *img, int drm_fd, bool with_mods,
 	return ret;
 }
 
+/* the blob id of a plane's IN_FORMATS property, 0 if it has none */
+static uint32_t in_formats_blob(int fd, uint32_t plane)
+{
+	drmModeObjectPropertiesPtr props;
+	uint32_t i, blob = 0;
+
+	props = drmModeObjectGetProperties(fd, plane, DRM_MODE_OBJECT_PLANE);
+	for (i = 0; props && i < props->count_props && !blob; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
+
+		if (p && strcmp(p->name, "IN_FORMATS") == 0)
+			blob = (uint32_t)props->prop_values[i];
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return blob;
+}
+
+/* plane lists (fourcc, modifier) in IN_FORMATS */
+static bool plane_takes(int fd, uint32_t plane, uint32_t fourcc,
+			uint64_t modifier)
+{
+	drmModeFormatModifierIterator it = { 0 };
+	drmModePropertyBlobPtr blob;
+	uint32_t id = in_formats_blob(fd, plane);
+	bool found = false;
+
+	blob = id ? drmModeGetPropertyBlob(fd, id) : NULL;
+	while (blob && !found && drmModeFormatModifierBlobIterNext(blob, &it))
+		found = it.fmt == fourcc && it.mod == modifier;
+	drmModeFreePropertyBlob(blob);
+	return found;
+}
+
+/*
+ * Linux 6.1 checks a modifier against the planes only when the
+ * framebuffer goes on one (drm_atomic.c, drm_atomic_plane_check; the
+ * legacy paths in drm_plane.c), so AddFB2 of a modifier no plane can scan
+ * out succeeds and the modeset fails later. Ask the planes' IN_FORMATS
+ * first, so that the answer comes here whatever the kernel.
+ */
+static int fb_modifier_scanout_check(struct cmabuf_image *img, int fd,
+				     int drm_fd)
+{
+	const struct cmabuf_layout *l = &img->layout;
+	drmModePlaneResPtr res;
+	uint32_t i;
+	bool ok = false;
+
+	if (l->modifier == DRM_FORMAT_MOD_LINEAR)
+		return 0;
+	res = drmModeGetPlaneResources(fd);
+	if (!res)
+		return 0;	/* cannot tell: the kernel decides */
+	for (i = 0; i < res->count_planes && !ok; i++)
+		ok = plane_takes(fd, res->planes[i], l->fourcc, l->modifier);
+	drmModeFreePlaneResources(res);
+	if (ok)
+		return 0;
+	err(img->ctx, "no plane of DRM fd %d takes %.4s with modifier "
+	    "%#018llx (IN_FORMATS)\n", drm_fd, (const char *)&l->fourcc,
+	    (unsigned long long)l->modifier);
+	return -EINVAL;
+}
+
 /* h[b] is also h[i] for some i < b: one dma-buf given twice, one handle */
 static bool handle_seen(const uint32_t *h, unsigned int b)
 {
@@ -330,6 +397,8 @@ CMABUF_EXPORT int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 		return ret;
 	pthread_mutex_lock(&fb_lock);
 	ret = fb_file_get(img->ctx, drm_fd, &f);
+	if (ret == 0 && with_mods)
+		ret = fb_modifier_scanout_check(img, f->fd, drm_fd);
 	if (ret == 0)
 		ret = add_fb_private(img, f, with_mods, &id);
 	if (ret == 0) {
