@@ -89,6 +89,13 @@ int read_u64_file(const char *path, uint64_t *val);
 int ioctl_restart(int fd, unsigned long request, void *arg);
 /* true if fd refers to a dma-buf (fstatfs f_type == DMA_BUF_MAGIC) */
 int fd_is_dmabuf(int fd);
+/*
+ * The running kernel's page size (sysconf), never a constant: dma-heaps
+ * and udmabuf hand out whole pages of it (4, 16 or 64 KiB on arm64).
+ */
+size_t page_size(void);
+/* size rounded up to whole pages into *out; false when it overflows */
+bool page_round(size_t size, size_t *out);
 
 /* ---- heaps (heap_dmabuf.c) ---- */
 
@@ -99,11 +106,17 @@ struct cmabuf_heap {
 	char *path;
 	enum cmabuf_heap_kind kind;
 	unsigned int flags;
+	char *alias_of;		/* the heap this one is an alias of, or NULL */
 	int fd;			/* -1 until opened */
 	pthread_mutex_t lock;	/* guards lazy opening of fd */
 };
 
 int heap_ensure_open(struct cmabuf_heap *heap);
+/*
+ * The heap cmabuf_heap_open(ctx, NULL, ...) would open, not opened yet,
+ * with one reference: 0, -ENOENT (no CMA heap), -ENOMEM.
+ */
+int heap_find_default_cma(struct cmabuf_ctx *ctx, struct cmabuf_heap **out);
 
 /* ---- buffers (libcmabuf.c, cache_sync.c) ---- */
 

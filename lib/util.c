@@ -92,3 +92,19 @@ int fd_is_dmabuf(int fd)
 		return -errno;
 	return (unsigned long)sfs.f_type == DMA_BUF_MAGIC;
 }
+
+size_t page_size(void)
+{
+	/* the running kernel's: 4 KiB on x86, 4, 16 or 64 KiB on arm64 */
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+bool page_round(size_t size, size_t *out)
+{
+	size_t page = page_size();
+
+	if (size > SIZE_MAX - (page - 1))
+		return false;
+	*out = (size + page - 1) / page * page;
+	return true;
+}
