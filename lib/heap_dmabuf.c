@@ -900,7 +900,7 @@ CMABUF_EXPORT int cmabuf_alloc(struct cmabuf_heap *heap, size_t size,
 		return -EINVAL;
 	}
 	/* the kernel hands out whole pages: say so in cmabuf_get_size() */
-	if (!page_round(size, &size) || size > (size_t)INT64_MAX) {
+	if (!page_round(size, page_size(), &size) || size > (size_t)INT64_MAX) {
 		err(heap->ctx, "allocation of %zu bytes: size overflows\n",
 		    size);
 		return -EOVERFLOW;

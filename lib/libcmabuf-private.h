@@ -95,7 +95,7 @@ int fd_is_dmabuf(int fd);
  */
 size_t page_size(void);
 /* size rounded up to whole pages into *out; false when it overflows */
-bool page_round(size_t size, size_t *out);
+bool page_round(size_t size, size_t page, size_t *out);
 
 /* ---- heaps (heap_dmabuf.c) ---- */
 

@@ -317,7 +317,7 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 		return -E2BIG;
 	}
 	/* what cmabuf_alloc() makes of it: whole pages */
-	if (!page_round(size, &rounded)) {
+	if (!page_round(size, page_size(), &rounded)) {
 		err(heap->ctx, "pool of %zu-byte buffers: size overflows\n",
 		    size);
 		return -EOVERFLOW;

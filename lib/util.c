@@ -99,11 +99,9 @@ size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-bool page_round(size_t size, size_t *out)
+bool page_round(size_t size, size_t page, size_t *out)
 {
-	size_t page = page_size();
-
-	if (size > SIZE_MAX - (page - 1))
+	if (page == 0 || size > SIZE_MAX - (page - 1))
 		return false;
 	*out = (size + page - 1) / page * page;
 	return true;

@@ -56,8 +56,9 @@ static struct cmabuf *alloc_ok(size_t size)
 	return buf;
 }
 
+/* rounded up to the kernel's page, whatever it is (4K, 16K, 64K) */
 static const size_t sizes[] = {
-	4096, 65536, 1 << 20, 8 << 20, 32 << 20, 5000 /* rounds up */
+	1, 4096, 5000, 16384, 65536, 1 << 20, 8 << 20, 32 << 20,
 };
 
 START_TEST(test_alloc_sizes)
@@ -66,7 +67,7 @@ START_TEST(test_alloc_sizes)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct cmabuf *buf = alloc_ok(sizes[i]);
-		size_t expect = (sizes[i] + 4095) & ~(size_t)4095;
+		size_t expect = tu_page_round(sizes[i]);
 
 		ck_assert_uint_eq(cmabuf_get_size(buf), expect);
 		ck_assert_str_eq(cmabuf_get_heap_name(buf), heap_names[cur]);
@@ -148,7 +149,7 @@ START_TEST(test_large_buffer_every_page)
 	ck_assert_int_eq(cmabuf_map(buf, CMABUF_MAP_RW, (void **)&p), 0);
 	ck_assert_int_eq(cmabuf_sync_begin(buf, CMABUF_SYNC_RW), 0);
 	memset(p, 0x3c, size);
-	for (i = 0; i < size && p[i] == 0x3c; i += 4096)
+	for (i = 0; i < size && p[i] == 0x3c; i += tu_page_size())
 		;
 	ck_assert_msg(i >= size, "page at %zu reads %u", i, p[i]);
 	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_RW), 0);
@@ -488,7 +489,8 @@ START_TEST(test_non_root_gets_eacces)
 		ret = cmabuf_heap_open(c, NULL, 0, &h);
 		if (ret != -EACCES)
 			_exit(4);
-		if (!tu_log_contains("is owned by 0:0 with mode 0600"))
+		if (!tu_log_contains("is owned by 0:0 with mode 0600") ||
+		    !tu_log_contains("read access"))
 			_exit(5);
 		/* a fallback heap with the same mode does not hide EACCES */
 		ret = cmabuf_heap_open(c, NULL, CMABUF_OPEN_FALLBACK_SYSTEM,
@@ -496,6 +498,62 @@ START_TEST(test_non_root_gets_eacces)
 		_exit(ret == -EACCES ? 0 : 6);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+/* as uid 65534 on a 0444 node: 0 when the buffer was allocated and used */
+static int child_alloc_read_only_node(void)
+{
+	struct cmabuf_heap *h = NULL;
+	struct cmabuf *b = NULL;
+	unsigned char *p = NULL;
+	struct cmabuf_ctx *c;
+	size_t page = tu_page_size();
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 3;
+	c = tu_ctx_new();
+	if (cmabuf_heap_open(c, NULL, 0, &h) != 0)
+		return 4;
+	if (strcmp(cmabuf_heap_get_name(h), heap_names[0]) != 0)
+		return 5;
+	/* one byte asks for a page: the kernel's page, 4K or 16K */
+	if (cmabuf_alloc(h, 1, 0, &b) != 0 || cmabuf_get_size(b) != page)
+		return 6;
+	if (cmabuf_map(b, CMABUF_MAP_RW, (void **)&p) != 0 ||
+	    cmabuf_sync_begin(b, CMABUF_SYNC_RW) != 0)
+		return 7;
+	p[0] = 0x42;
+	p[page - 1] = 0x24;
+	if (p[0] + p[page - 1] != 0x66 ||
+	    cmabuf_sync_end(b, CMABUF_SYNC_RW) != 0)
+		return 8;
+	cmabuf_unref(b);
+	cmabuf_heap_unref(h);
+	cmabuf_ctx_unref(c);
+	return 0;
+}
+
+/* Android's ueventd makes heap nodes 0444: reading is all it takes */
+START_TEST(test_non_root_allocates_from_0444_node)
+{
+	char path[256];
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(geteuid(), 0);
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", heap_names[0]);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(child_alloc_read_only_node());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	/* restore before asserting: later tests expect the kernel's mode */
+	ck_assert_int_eq(chmod(path, st.st_mode & 07777), 0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
@@ -529,6 +587,7 @@ static Suite *buffers_suite(void)
 	tcase_add_test(cma, test_enumerate_live);
 	tcase_add_test(cma, test_udmabuf_fallback);
 	tcase_add_test(cma, test_non_root_gets_eacces);
+	tcase_add_test(cma, test_non_root_allocates_from_0444_node);
 	suite_add_tcase(s, cma);
 
 	tcase_add_checked_fixture(sys, setup_system, teardown_heap);
