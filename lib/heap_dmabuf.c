@@ -54,14 +54,33 @@ static bool path_exists(const char *dir, const char *name, bool want_dir)
 	return ret == 0 && !S_ISDIR(st.st_mode) == !want_dir;
 }
 
-/*
- * A heap node: anything but a directory, symlinks followed. Captured and
- * hand-made fixture trees hold plain files where a board has character
- * devices; the kernel answers their ioctl with ENOTTY.
- */
-static bool dir_has_entry(const char *dir, const char *name)
+/* the caller moved the sysroot or the heap directory: a fixture tree */
+static bool ctx_reads_fixture(const struct cmabuf_ctx *ctx)
 {
-	return path_exists(dir, name, false);
+	return ctx->heap_dir_set || ctx->sysroot[0] != '\0';
+}
+
+/*
+ * A heap node is a character device, symlinks followed. Fixture path
+ * only: trees captured from a board or made by the tests cannot hold
+ * device nodes and have empty regular files in their place (the
+ * allocation ioctl on one fails with ENOTTY); the live /dev/dma_heap
+ * never takes a regular file for a heap.
+ */
+static bool heap_node_exists(const struct cmabuf_ctx *ctx, const char *name)
+{
+	struct stat st;
+	char *path;
+	int ret;
+
+	if (asprintf(&path, "%s/%s", cmabuf_ctx_heap_dir(ctx), name) < 0)
+		return false;
+	ret = stat(path, &st);
+	free(path);
+	if (ret < 0)
+		return false;
+	return S_ISCHR(st.st_mode) ||
+	       (ctx_reads_fixture(ctx) && S_ISREG(st.st_mode));
 }
 
 /* ---- what the device tree and sysfs say about a name ---------------- */
@@ -190,7 +209,7 @@ static bool is_default_area_alias(const struct cmabuf_ctx *ctx,
 				  const char *name, enum dt_pool dt)
 {
 	if (strcmp(name, HEAP_NAME_DEFAULT_CMA) == 0 ||
-	    !dir_has_entry(cmabuf_ctx_heap_dir(ctx), HEAP_NAME_DEFAULT_CMA))
+	    !heap_node_exists(ctx, HEAP_NAME_DEFAULT_CMA))
 		return false;
 	if (dt != DT_NONE)
 		return dt == DT_CMA_DEFAULT;
@@ -405,7 +424,7 @@ static int heap_open_named(struct cmabuf_ctx *ctx, const char *name,
 	struct cmabuf_heap *heap;
 	int ret;
 
-	if (!dir_has_entry(dir, name)) {
+	if (!heap_node_exists(ctx, name)) {
 		info(ctx, "no heap %s in %s\n", name, dir);
 		return -ENOENT;
 	}
@@ -666,7 +685,7 @@ static int list_heaps_dir(struct cmabuf_ctx *ctx, struct heap_list *l)
 	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || !heap_name_valid(de->d_name) ||
-		    !dir_has_entry(dir, de->d_name))
+		    !heap_node_exists(ctx, de->d_name))
 			continue;
 		ret = heap_list_add(l, de->d_name);
 		if (ret < 0)

@@ -433,6 +433,76 @@ START_TEST(test_enumerate_live)
 }
 END_TEST
 
+/* find name in a fresh enumeration with aliases; its flags, alias target */
+static bool live_heap(const char *name, unsigned int *flags, char *alias,
+		      size_t size)
+{
+	struct cmabuf_heap *heaps[16];
+	bool found = false;
+	size_t n = 0, i;
+
+	ck_assert_int_eq(cmabuf_heap_enumerate(ctx, CMABUF_ENUM_ALIASES,
+					       heaps, 16, &n), 0);
+	for (i = 0; i < n && i < 16; i++) {
+		const char *a = cmabuf_heap_get_alias_of(heaps[i]);
+
+		if (strcmp(cmabuf_heap_get_name(heaps[i]), name) == 0) {
+			found = true;
+			*flags = cmabuf_heap_get_flags(heaps[i]);
+			snprintf(alias, size, "%s", a ? a : "");
+		}
+		cmabuf_heap_unref(heaps[i]);
+	}
+	return found;
+}
+
+/*
+ * Raspberry Pi OS's udev rule links vidbuf_cached to the CMA heap: the
+ * link is an alias of the kernel's node, and a regular file in the live
+ * heap directory is no heap at all.
+ */
+START_TEST(test_live_link_is_alias_and_file_is_no_heap)
+{
+	char alias[256] = "", name[64] = "";
+	struct cmabuf *b = NULL, *imp = NULL;
+	struct cmabuf_heap *h = NULL;
+	unsigned int flags = 0;
+	bool link_seen, file_seen;
+	int ret, fd;
+
+	ck_assert_int_eq(symlink(heap_names[0], "/dev/dma_heap/vidbuf_cached"),
+			 0);
+	fd = open("/dev/dma_heap/not-a-node", O_CREAT | O_WRONLY | O_CLOEXEC,
+		  0600);
+	link_seen = live_heap("vidbuf_cached", &flags, alias, sizeof(alias));
+	file_seen = live_heap("not-a-node", &flags, name, sizeof(name)) ||
+		    cmabuf_heap_open(ctx, "not-a-node", 0, &h) != -ENOENT;
+	ret = cmabuf_heap_open(ctx, "vidbuf_cached", 0, &h);
+	if (ret == 0)
+		ret = cmabuf_alloc(h, 1 << 20, 0, &b);
+	/* clean up before asserting: later tests see the kernel's nodes */
+	unlink("/dev/dma_heap/vidbuf_cached");
+	unlink("/dev/dma_heap/not-a-node");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert(link_seen);
+	ck_assert(!file_seen);
+	ck_assert_uint_eq(flags, CMABUF_HEAP_CONTIGUOUS | CMABUF_HEAP_CACHED |
+				 CMABUF_HEAP_ALIAS);
+	ck_assert_str_eq(alias, heap_names[0]);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_str_eq(cmabuf_get_heap_name(b), "vidbuf_cached");
+	ck_assert_int_eq(cmabuf_is_contiguous(b), 1);
+	/* the kernel names the exporter after the heap behind the link */
+	ck_assert_int_eq(cmabuf_import(ctx, cmabuf_get_fd(b), &imp), 0);
+	ck_assert_str_eq(cmabuf_get_heap_name(imp), heap_names[0]);
+	ck_assert_int_eq(cmabuf_is_contiguous(imp), 1);
+	cmabuf_unref(imp);
+	cmabuf_unref(b);
+	cmabuf_heap_unref(h);
+}
+END_TEST
+
 START_TEST(test_udmabuf_fallback)
 {
 	struct cmabuf_heap *h = NULL;
@@ -585,6 +655,7 @@ static Suite *buffers_suite(void)
 	tcase_add_test(cma, test_cma_exhaustion_is_enomem);
 	tcase_add_test(cma, test_default_heap_is_cma);
 	tcase_add_test(cma, test_enumerate_live);
+	tcase_add_test(cma, test_live_link_is_alias_and_file_is_no_heap);
 	tcase_add_test(cma, test_udmabuf_fallback);
 	tcase_add_test(cma, test_non_root_gets_eacces);
 	tcase_add_test(cma, test_non_root_allocates_from_0444_node);
