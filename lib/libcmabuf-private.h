@@ -2,6 +2,7 @@
 #ifndef LIBCMABUF_PRIVATE_H
 #define LIBCMABUF_PRIVATE_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -112,6 +113,26 @@ struct cmabuf_heap {
 };
 
 int heap_ensure_open(struct cmabuf_heap *heap);
+
+/* ---- what a heap is, before opening it (heap-class.c) ---- */
+
+struct heap_class {
+	enum cmabuf_heap_kind kind;
+	unsigned int flags;
+	char alias_of[NAME_MAX + 1];	/* "" unless CMABUF_HEAP_ALIAS */
+};
+
+/* one path component, not "." or "..", shorter than NAME_MAX */
+bool heap_name_valid(const char *name);
+/* name is a heap node of the ctx's heap directory (see heap-class.c) */
+bool heap_node_exists(const struct cmabuf_ctx *ctx, const char *name);
+/* kind, flags and alias target of the heap directory's entry name */
+void heap_classify(const struct cmabuf_ctx *ctx, const char *name,
+		   struct heap_class *c);
+/* the heap (an exporter name, say) is a CMA heap on this system */
+bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
+/* name is the device tree's default CMA pool (linux,cma-default) */
+bool heap_is_dt_default_pool(const struct cmabuf_ctx *ctx, const char *name);
 /*
  * The heap cmabuf_heap_open(ctx, NULL, ...) would open, not opened yet,
  * with one reference: 0, -ENOENT (no CMA heap), -ENOMEM.
@@ -141,8 +162,6 @@ int cmabuf_new_from_fd(struct cmabuf_ctx *ctx, struct cmabuf_heap *heap,
 		       int fd, size_t size, struct cmabuf **out);
 /* the kernel's view of a dma-buf fd: /proc/self/fdinfo exp_name */
 char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
-/* name looks like a CMA heap name on this system */
-bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
 
 /* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm.c) ---- */
 
