@@ -20,7 +20,7 @@
  * "default_cma_region" (6.17+), then the area's own name before 6.17 or
  * as the 6.17+ legacy alias: the device-tree node "linux,cma", or
  * "reserved" when cma= or Kconfig sized the area; "cma" is the name
- * Rockchip's and Android's vendor CMA heaps give it.
+ * Rockchip's vendor kernels give it (and Android code written for them).
  */
 extern const char *const heap_names_default_cma[];
 
