@@ -181,9 +181,11 @@ static unsigned int kind_flags(enum cmabuf_heap_kind kind)
 
 /*
  * 6.17+ lists the default area as "default_cma_region" and again under
- * its old name (CONFIG_DMABUF_HEAPS_CMA_LEGACY) or, 6.19+, as the heap of
- * its reserved-memory node: the same memory, so an alias. A device-tree
- * node decides by "linux,cma-default"; without one, the old names do.
+ * its own name: 6.17's CONFIG_DMABUF_HEAPS_CMA_LEGACY, and from 6.19 on
+ * add_cma_heaps() gives every CMA area a heap of its name, the default
+ * one included ("reserved" after cma=, else its device-tree node; 7.2
+ * checked). The same memory, so an alias. A device-tree node decides by
+ * "linux,cma-default"; without one, the old names do.
  */
 static bool is_default_area_alias(const struct cmabuf_ctx *ctx,
 				  const char *name, enum dt_pool dt)

@@ -18,7 +18,8 @@
  * Names of the default CMA area's heap, NULL-terminated, in the order
  * discovery prefers them (drivers/dma-buf/heaps/cma_heap.c):
  * "default_cma_region" (6.17+), then the area's own name before 6.17 or
- * as the 6.17+ legacy alias: the device-tree node "linux,cma", or
+ * as its second heap from 6.17 on (legacy alias, then 6.19+'s heap per
+ * area): the device-tree node "linux,cma", or
  * "reserved" when cma= or Kconfig sized the area; "cma" is the name
  * Rockchip's vendor kernels give it (and Android code written for them).
  */

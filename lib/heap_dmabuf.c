@@ -83,7 +83,7 @@ static void log_access_hint(struct cmabuf_ctx *ctx, const char *path)
 
 /*
  * Read access is enough: neither dma_heap_ioctl()
- * (drivers/dma-buf/dma-heap.c, checked in 6.1 and 6.12) nor
+ * (drivers/dma-buf/dma-heap.c, checked in 6.1, 6.12 and 7.2) nor
  * udmabuf_ioctl() (drivers/dma-buf/udmabuf.c) looks at the file's mode,
  * and Android makes the heap nodes 0444. No kernel needs O_RDWR, so there
  * is no read-write fallback.
