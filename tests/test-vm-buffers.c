@@ -4,6 +4,7 @@
  * and system heaps, mapping, cache sync, names, import, descriptor
  * hygiene, udmabuf fallback and permissions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -503,6 +504,63 @@ START_TEST(test_live_link_is_alias_and_file_is_no_heap)
 }
 END_TEST
 
+/* a reusable, mapped shared-dma-pool node: the kernel makes a CMA area */
+static bool dt_is_cma_pool(const char *node)
+{
+	char path[544], compat[256] = "";
+	size_t n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/compatible", node);
+	f = fopen(path, "re");
+	if (f) {
+		n = fread(compat, 1, sizeof(compat) - 1, f);
+		fclose(f);
+	}
+	for (i = 0; i < n; i += strlen(compat + i) + 1)
+		if (strcmp(compat + i, "shared-dma-pool") == 0)
+			break;
+	if (i >= n)
+		return false;
+	snprintf(path, sizeof(path), "%s/reusable", node);
+	if (access(path, F_OK) != 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/no-map", node);
+	return access(path, F_OK) != 0;
+}
+
+/*
+ * On a device-tree machine (the arm64 guests), every heap named after a
+ * reusable pool of /proc/device-tree/reserved-memory is a CMA heap;
+ * a machine without a device tree (x86) has no such heap to check.
+ */
+START_TEST(test_device_tree_pools_are_cma)
+{
+	const char *rm = "/proc/device-tree/reserved-memory";
+	struct cmabuf_heap *h;
+	struct dirent *de;
+	char node[512];
+	DIR *d;
+
+	d = opendir(rm);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		snprintf(node, sizeof(node), "%s/%s", rm, de->d_name);
+		if (de->d_name[0] == '.' || !dt_is_cma_pool(node))
+			continue;
+		h = NULL;
+		if (cmabuf_heap_open(ctx, de->d_name, 0, &h) == -ENOENT)
+			continue;	/* no heap of its own before 6.19 */
+		ck_assert_ptr_nonnull(h);
+		ck_assert_msg(cmabuf_heap_get_kind(h) == CMABUF_HEAP_KIND_CMA,
+			      "pool %s is not a CMA heap", de->d_name);
+		cmabuf_heap_unref(h);
+	}
+	closedir(d);
+}
+END_TEST
+
 START_TEST(test_udmabuf_fallback)
 {
 	struct cmabuf_heap *h = NULL;
@@ -656,6 +714,7 @@ static Suite *buffers_suite(void)
 	tcase_add_test(cma, test_default_heap_is_cma);
 	tcase_add_test(cma, test_enumerate_live);
 	tcase_add_test(cma, test_live_link_is_alias_and_file_is_no_heap);
+	tcase_add_test(cma, test_device_tree_pools_are_cma);
 	tcase_add_test(cma, test_udmabuf_fallback);
 	tcase_add_test(cma, test_non_root_gets_eacces);
 	tcase_add_test(cma, test_non_root_allocates_from_0444_node);
