@@ -71,7 +71,7 @@ enum cmabuf_heap_kind {
 /* properties of a heap, from cmabuf_heap_get_flags() */
 #define CMABUF_HEAP_CONTIGUOUS	(1u << 0) /* buffers are one physical run */
 #define CMABUF_HEAP_CACHED	(1u << 1) /* CPU mappings are cached */
-#define CMABUF_HEAP_ALIAS	(1u << 2) /* another name of a listed area */
+#define CMABUF_HEAP_ALIAS	(1u << 2) /* another name of a listed heap */
 #define CMABUF_HEAP_FALLBACK	(1u << 3) /* opened as a non-CMA fallback */
 #define CMABUF_HEAP_DMA32	(1u << 4) /* buffers lie below 4 GiB (since 0.2) */
 
