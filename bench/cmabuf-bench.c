@@ -423,6 +423,7 @@ static pid_t pressure_pid = -1;
 static void pressure_child(int ready_fd, uint64_t bytes)
 {
 	size_t chunk = 4 * MIB, n_anon, i, j;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t file_bytes = bytes * 3 / 10;
 	char **chunks;
 	char path[] = "/tmp/cmabuf-bench-pressure-XXXXXX";
@@ -454,7 +455,7 @@ static void pressure_child(int ready_fd, uint64_t bytes)
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (chunks[i] == MAP_FAILED)
 			_exit(2);
-		for (j = 0; j < chunk; j += 4096)
+		for (j = 0; j < chunk; j += page)
 			chunks[i][j] = 1;
 	}
 	if (write(ready_fd, "r", 1) < 0)
@@ -466,7 +467,7 @@ static void pressure_child(int ready_fd, uint64_t bytes)
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (chunks[i] == MAP_FAILED)
 			_exit(4);
-		for (j = 0; j < chunk; j += 4096)
+		for (j = 0; j < chunk; j += page)
 			chunks[i][j] = 1;
 		usleep(2000);
 	}
@@ -583,13 +584,13 @@ struct stream_result {
 /* touch the frame as a decoder would, one byte per page */
 static void touch_frame(struct cmabuf *buf, unsigned int f)
 {
+	size_t i, page = (size_t)sysconf(_SC_PAGESIZE);
 	unsigned char *p;
-	size_t i;
 
 	if (cmabuf_map(buf, CMABUF_MAP_RW, (void **)&p) < 0)
 		die("cmabuf_map", EIO);
 	cmabuf_sync_begin(buf, CMABUF_SYNC_WRITE);
-	for (i = 0; i < cmabuf_get_size(buf); i += 4096)
+	for (i = 0; i < cmabuf_get_size(buf); i += page)
 		p[i] = (unsigned char)f;
 	cmabuf_sync_end(buf, CMABUF_SYNC_WRITE);
 	cmabuf_unmap(buf);

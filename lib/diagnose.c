@@ -62,20 +62,16 @@ static void set_message(struct cmabuf_diagnosis *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* the node of the first CMA heap, when cmabuf_heap_open() failed */
+/* the node of the default CMA heap, when cmabuf_heap_open() failed */
 static char *cma_node_path(struct cmabuf_ctx *ctx)
 {
-	struct cmabuf_heap *heaps[16];
-	size_t i, n = 0;
-	char *path = NULL;
+	struct cmabuf_heap *heap;
+	char *path;
 
-	if (cmabuf_heap_enumerate(ctx, 0, heaps, ARRAY_SIZE(heaps), &n) < 0)
+	if (heap_find_default_cma(ctx, &heap) < 0)
 		return NULL;
-	for (i = 0; i < n && i < ARRAY_SIZE(heaps); i++) {
-		if (!path && heaps[i]->kind == CMABUF_HEAP_KIND_CMA)
-			path = strdup(heaps[i]->path);
-		cmabuf_heap_unref(heaps[i]);
-	}
+	path = strdup(heap->path);
+	cmabuf_heap_unref(heap);
 	return path;
 }
 
@@ -96,8 +92,8 @@ static void diagnose_permission(struct cmabuf_diagnosis *d,
 		return;
 	}
 	set_message(d, "%s is owned by %u:%u with mode %04o and this "
-		    "process runs as uid %u gid %u: grant access with a udev "
-		    "rule (GROUP and MODE, e.g. video and 0660)", path,
+		    "process runs as uid %u gid %u: grant read access with a "
+		    "udev rule (GROUP and MODE, e.g. video and 0640)", path,
 		    (unsigned int)st.st_uid, (unsigned int)st.st_gid,
 		    (unsigned int)(st.st_mode & 07777),
 		    (unsigned int)geteuid(), (unsigned int)getegid());

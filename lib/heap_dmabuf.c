@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Heap discovery and the allocation backends: dma-heap character devices
- * (CMA, system, any other) and udmabuf as an explicit fallback.
+ * Heaps: opening (by name, the default CMA heap, the explicit fallbacks),
+ * enumeration (libudev plus the heap directory) and the allocation
+ * backends: dma-heap character devices and udmabuf. What a heap is (kind,
+ * flags, alias) is decided in heap-class.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,77 +20,11 @@
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 
+#include "heap-names.h"
 #include "libcmabuf-private.h"
 
-/*
- * Names the default CMA area's heap has had: "default_cma_region" since
- * 6.17; before, the area's name: the device-tree node ("linux,cma") or
- * "reserved" when sized by cma= or Kconfig (drivers/dma-buf/heaps/
- * cma_heap.c). With CONFIG_DMABUF_HEAPS_CMA_LEGACY, 6.17+ keeps the old
- * name as a second node for the same memory.
- */
-static const char *const cma_default_names[] = {
-	"default_cma_region",
-	"linux,cma",
-	"reserved",
-};
-
-#define DEFAULT_CMA_HEAP "default_cma_region"
-
-bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name)
-{
-	struct stat st;
-	char *path;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < ARRAY_SIZE(cma_default_names); i++)
-		if (strcmp(name, cma_default_names[i]) == 0)
-			return true;
-	/* per-region heaps (6.19+) carry the name of their CMA area */
-	if (asprintf(&path, "%s/sys/kernel/mm/cma/%s", ctx->sysroot,
-		     name) < 0)
-		return false;
-	ret = stat(path, &st);
-	free(path);
-	return ret == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool heap_name_valid(const char *name)
-{
-	return name[0] != '\0' && !strchr(name, '/') &&
-	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-	       strlen(name) < NAME_MAX;
-}
-
-/* a heap node: anything but a directory (fixture trees use plain files) */
-static bool dir_has_entry(const char *dir, const char *name)
-{
-	struct stat st;
-	char *path;
-	int ret;
-
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return false;
-	ret = stat(path, &st);
-	free(path);
-	return ret == 0 && !S_ISDIR(st.st_mode);
-}
-
-/*
- * A legacy alias is the old-style name of the default area, listed next
- * to "default_cma_region" (6.17+ with CONFIG_DMABUF_HEAPS_CMA_LEGACY).
- */
-static bool heap_is_legacy_alias(const struct cmabuf_ctx *ctx,
-				 const char *name)
-{
-	if (strcmp(name, "reserved") != 0 && strcmp(name, "linux,cma") != 0)
-		return false;
-	return dir_has_entry(cmabuf_ctx_heap_dir(ctx), DEFAULT_CMA_HEAP);
-}
-
 static int heap_new(struct cmabuf_ctx *ctx, const char *name,
-		    const char *path, enum cmabuf_heap_kind kind,
+		    const char *path, const struct heap_class *c,
 		    struct cmabuf_heap **out)
 {
 	struct cmabuf_heap *heap;
@@ -98,27 +34,17 @@ static int heap_new(struct cmabuf_ctx *ctx, const char *name,
 		return -ENOMEM;
 	heap->refcount = 1;
 	heap->fd = -1;
-	heap->kind = kind;
+	heap->kind = c->kind;
+	heap->flags = c->flags;
 	heap->name = strdup(name);
 	heap->path = strdup(path);
-	if (!heap->name || !heap->path) {
+	heap->alias_of = c->alias_of[0] ? strdup(c->alias_of) : NULL;
+	if (!heap->name || !heap->path || (c->alias_of[0] && !heap->alias_of)) {
 		free(heap->name);
 		free(heap->path);
+		free(heap->alias_of);
 		free(heap);
 		return -ENOMEM;
-	}
-	switch (kind) {
-	case CMABUF_HEAP_KIND_CMA:
-		heap->flags = CMABUF_HEAP_CONTIGUOUS | CMABUF_HEAP_CACHED;
-		if (heap_is_legacy_alias(ctx, name))
-			heap->flags |= CMABUF_HEAP_ALIAS;
-		break;
-	case CMABUF_HEAP_KIND_SYSTEM:
-	case CMABUF_HEAP_KIND_UDMABUF:
-		heap->flags = CMABUF_HEAP_CACHED;
-		break;
-	case CMABUF_HEAP_KIND_OTHER:
-		break;
 	}
 	pthread_mutex_init(&heap->lock, NULL);
 	heap->ctx = cmabuf_ctx_ref(ctx);
@@ -126,26 +52,18 @@ static int heap_new(struct cmabuf_ctx *ctx, const char *name,
 	return 0;
 }
 
-static enum cmabuf_heap_kind heap_kind_of(const struct cmabuf_ctx *ctx,
-					  const char *name)
-{
-	if (strcmp(name, "system") == 0)
-		return CMABUF_HEAP_KIND_SYSTEM;
-	if (heap_name_is_cma(ctx, name))
-		return CMABUF_HEAP_KIND_CMA;
-	return CMABUF_HEAP_KIND_OTHER;
-}
-
 /* a dma-heap node in the heap directory, not opened yet */
 static int heap_new_named(struct cmabuf_ctx *ctx, const char *name,
 			  struct cmabuf_heap **out)
 {
+	struct heap_class c;
 	char *path;
 	int ret;
 
 	if (asprintf(&path, "%s/%s", cmabuf_ctx_heap_dir(ctx), name) < 0)
 		return -ENOMEM;
-	ret = heap_new(ctx, name, path, heap_kind_of(ctx, name), out);
+	heap_classify(ctx, name, &c);
+	ret = heap_new(ctx, name, path, &c, out);
 	free(path);
 	return ret;
 }
@@ -156,12 +74,20 @@ static void log_access_hint(struct cmabuf_ctx *ctx, const char *path)
 
 	if (stat(path, &st) < 0)
 		return;
-	err(ctx, "%s is owned by %u:%u with mode %04o; grant this user "
-	    "access (a udev rule setting GROUP and MODE, e.g. group video "
-	    "and 0660)\n", path, (unsigned int)st.st_uid,
-	    (unsigned int)st.st_gid, (unsigned int)(st.st_mode & 07777));
+	err(ctx, "%s is owned by %u:%u with mode %04o; grant this user read "
+	    "access (a udev rule setting GROUP and MODE, e.g. "
+	    "SUBSYSTEM==\"dma_heap\", GROUP=\"video\", MODE=\"0640\")\n",
+	    path, (unsigned int)st.st_uid, (unsigned int)st.st_gid,
+	    (unsigned int)(st.st_mode & 07777));
 }
 
+/*
+ * Read access is enough: neither dma_heap_ioctl()
+ * (drivers/dma-buf/dma-heap.c, checked in 6.1, 6.12 and 7.2) nor
+ * udmabuf_ioctl() (drivers/dma-buf/udmabuf.c) looks at the file's mode,
+ * and Android makes the heap nodes 0444. No kernel needs O_RDWR, so there
+ * is no read-write fallback.
+ */
 int heap_ensure_open(struct cmabuf_heap *heap)
 {
 	int fd, ret = 0;
@@ -169,7 +95,7 @@ int heap_ensure_open(struct cmabuf_heap *heap)
 	pthread_mutex_lock(&heap->lock);
 	if (heap->fd >= 0)
 		goto out;
-	fd = open(heap->path, O_RDWR | O_CLOEXEC);
+	fd = open(heap->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EPERM)
@@ -190,17 +116,10 @@ out:
 	return ret;
 }
 
-static int heap_open_path(struct cmabuf_ctx *ctx, const char *name,
-			  const char *path, enum cmabuf_heap_kind kind,
-			  struct cmabuf_heap **out)
+static int heap_open_new(struct cmabuf_heap *heap, struct cmabuf_heap **out)
 {
-	struct cmabuf_heap *heap;
-	int ret;
+	int ret = heap_ensure_open(heap);
 
-	ret = heap_new(ctx, name, path, kind, &heap);
-	if (ret < 0)
-		return ret;
-	ret = heap_ensure_open(heap);
 	if (ret < 0) {
 		cmabuf_heap_unref(heap);
 		return ret;
@@ -213,54 +132,39 @@ static int heap_open_named(struct cmabuf_ctx *ctx, const char *name,
 			   struct cmabuf_heap **out)
 {
 	const char *dir = cmabuf_ctx_heap_dir(ctx);
-	char *path;
+	struct cmabuf_heap *heap;
 	int ret;
 
-	if (!dir_has_entry(dir, name)) {
+	if (!heap_node_exists(ctx, name)) {
 		info(ctx, "no heap %s in %s\n", name, dir);
 		return -ENOENT;
 	}
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return -ENOMEM;
-	ret = heap_open_path(ctx, name, path, heap_kind_of(ctx, name), out);
-	free(path);
-	return ret;
+	ret = heap_new_named(ctx, name, &heap);
+	return ret < 0 ? ret : heap_open_new(heap, out);
 }
 
-/* the first CMA heap by preference; aliases never come before their area */
-static int find_cma_heap_name(struct cmabuf_ctx *ctx, char *name,
-			      size_t size)
+static int open_udmabuf(struct cmabuf_ctx *ctx, struct cmabuf_heap **out)
 {
-	struct cmabuf_heap *heaps[64];
-	size_t i, n = 0;
+	static const struct heap_class udmabuf = {
+		.kind = CMABUF_HEAP_KIND_UDMABUF,
+		.flags = CMABUF_HEAP_CACHED,
+	};
+	struct cmabuf_heap *heap;
+	char *path;
 	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cma_default_names); i++) {
-		if (dir_has_entry(cmabuf_ctx_heap_dir(ctx),
-				  cma_default_names[i])) {
-			snprintf(name, size, "%s", cma_default_names[i]);
-			return 0;
-		}
-	}
-	ret = cmabuf_heap_enumerate(ctx, 0, heaps, ARRAY_SIZE(heaps), &n);
-	if (ret < 0)
-		return ret;
-	ret = -ENOENT;
-	for (i = 0; i < n && i < ARRAY_SIZE(heaps); i++) {
-		if (ret < 0 && heaps[i]->kind == CMABUF_HEAP_KIND_CMA) {
-			snprintf(name, size, "%s", heaps[i]->name);
-			ret = 0;
-		}
-		cmabuf_heap_unref(heaps[i]);
-	}
-	return ret;
+	path = cmabuf_ctx_path(ctx, "/dev/udmabuf");
+	if (!path)
+		return -ENOMEM;
+	ret = heap_new(ctx, "udmabuf", path, &udmabuf, &heap);
+	free(path);
+	return ret < 0 ? ret : heap_open_new(heap, out);
 }
 
 static int open_fallback(struct cmabuf_ctx *ctx, unsigned int flags,
 			 struct cmabuf_heap **out)
 {
 	int ret = -ENOENT;
-	char *path;
 
 	if (flags & CMABUF_OPEN_FALLBACK_SYSTEM) {
 		ret = heap_open_named(ctx, "system", out);
@@ -272,12 +176,7 @@ static int open_fallback(struct cmabuf_ctx *ctx, unsigned int flags,
 		}
 	}
 	if (flags & CMABUF_OPEN_FALLBACK_UDMABUF) {
-		path = cmabuf_ctx_path(ctx, "/dev/udmabuf");
-		if (!path)
-			return -ENOMEM;
-		ret = heap_open_path(ctx, "udmabuf", path,
-				     CMABUF_HEAP_KIND_UDMABUF, out);
-		free(path);
+		ret = open_udmabuf(ctx, out);
 		if (ret == 0) {
 			warn(ctx, "CMA heap unavailable: falling back to "
 			     "udmabuf, buffers are NOT physically "
@@ -291,39 +190,15 @@ found:
 	return 0;
 }
 
-CMABUF_EXPORT int cmabuf_heap_open(struct cmabuf_ctx *ctx, const char *name,
-				   unsigned int flags,
-				   struct cmabuf_heap **out)
+static int open_default(struct cmabuf_ctx *ctx, unsigned int flags,
+			struct cmabuf_heap **out)
 {
-	char found[NAME_MAX + 1];
+	struct cmabuf_heap *heap;
 	int ret, fret;
 
-	if (!ctx || !out)
-		return -EINVAL;
-	if (flags & ~(CMABUF_OPEN_FALLBACK_SYSTEM |
-		      CMABUF_OPEN_FALLBACK_UDMABUF)) {
-		log_bug_client(ctx, "unknown heap open flags %#x\n", flags);
-		return -EINVAL;
-	}
-	if (!name) {
-		name = secure_getenv("CMABUF_HEAP");
-		if (name && name[0] == '\0')
-			name = NULL;
-		if (name)
-			info(ctx, "heap %s chosen by CMABUF_HEAP\n", name);
-	}
-	if (name) {
-		if (!heap_name_valid(name)) {
-			log_bug_client(ctx, "invalid heap name \"%s\"\n",
-				       name);
-			return -EINVAL;
-		}
-		return heap_open_named(ctx, name, out);
-	}
-
-	ret = find_cma_heap_name(ctx, found, sizeof(found));
+	ret = heap_find_default_cma(ctx, &heap);
 	if (ret == 0) {
-		ret = heap_open_named(ctx, found, out);
+		ret = heap_open_new(heap, out);
 		if (ret == 0)
 			return 0;
 	} else if (ret == -ENOENT) {
@@ -340,6 +215,33 @@ CMABUF_EXPORT int cmabuf_heap_open(struct cmabuf_ctx *ctx, const char *name,
 	fret = open_fallback(ctx, flags, out);
 	/* a CMA heap we may not open says more than a missing fallback */
 	return fret == 0 ? 0 : (ret == -EACCES ? ret : fret);
+}
+
+CMABUF_EXPORT int cmabuf_heap_open(struct cmabuf_ctx *ctx, const char *name,
+				   unsigned int flags,
+				   struct cmabuf_heap **out)
+{
+	if (!ctx || !out)
+		return -EINVAL;
+	if (flags & ~(CMABUF_OPEN_FALLBACK_SYSTEM |
+		      CMABUF_OPEN_FALLBACK_UDMABUF)) {
+		log_bug_client(ctx, "unknown heap open flags %#x\n", flags);
+		return -EINVAL;
+	}
+	if (!name) {
+		name = secure_getenv("CMABUF_HEAP");
+		if (name && name[0] == '\0')
+			name = NULL;
+		if (name)
+			info(ctx, "heap %s chosen by CMABUF_HEAP\n", name);
+	}
+	if (!name)
+		return open_default(ctx, flags, out);
+	if (!heap_name_valid(name)) {
+		log_bug_client(ctx, "invalid heap name \"%s\"\n", name);
+		return -EINVAL;
+	}
+	return heap_open_named(ctx, name, out);
 }
 
 CMABUF_EXPORT struct cmabuf_heap *cmabuf_heap_ref(struct cmabuf_heap *heap)
@@ -359,6 +261,7 @@ CMABUF_EXPORT struct cmabuf_heap *cmabuf_heap_unref(struct cmabuf_heap *heap)
 	cmabuf_ctx_unref(heap->ctx);
 	free(heap->name);
 	free(heap->path);
+	free(heap->alias_of);
 	free(heap);
 	return NULL;
 }
@@ -382,6 +285,12 @@ cmabuf_heap_get_kind(const struct cmabuf_heap *heap)
 CMABUF_EXPORT unsigned int cmabuf_heap_get_flags(const struct cmabuf_heap *heap)
 {
 	return heap ? heap->flags : 0;
+}
+
+CMABUF_EXPORT const char *
+cmabuf_heap_get_alias_of(const struct cmabuf_heap *heap)
+{
+	return heap ? heap->alias_of : NULL;
 }
 
 CMABUF_EXPORT struct cmabuf_ctx *
@@ -468,6 +377,7 @@ out:
 	return ret;
 }
 
+/* the heap directory: its nodes, and udev's symlinks to them */
 static int list_heaps_dir(struct cmabuf_ctx *ctx, struct heap_list *l)
 {
 	const char *dir = cmabuf_ctx_heap_dir(ctx);
@@ -485,7 +395,8 @@ static int list_heaps_dir(struct cmabuf_ctx *ctx, struct heap_list *l)
 		return ret;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !dir_has_entry(dir, de->d_name))
+		if (de->d_name[0] == '.' || !heap_name_valid(de->d_name) ||
+		    !heap_node_exists(ctx, de->d_name))
 			continue;
 		ret = heap_list_add(l, de->d_name);
 		if (ret < 0)
@@ -495,13 +406,61 @@ static int list_heaps_dir(struct cmabuf_ctx *ctx, struct heap_list *l)
 	return ret;
 }
 
+static void heaps_free(struct cmabuf_heap **heaps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cmabuf_heap_unref(heaps[i]);
+	free(heaps);
+}
+
+/* every heap, sorted by name, aliases only with CMABUF_ENUM_ALIASES */
+static int heaps_collect(struct cmabuf_ctx *ctx, unsigned int flags,
+			 struct cmabuf_heap ***out, size_t *count)
+{
+	struct cmabuf_heap **heaps = NULL, *heap;
+	struct heap_list l = { 0 };
+	size_t i, n = 0;
+	int ret = 0;
+
+	/* udev knows the live system only; a sysroot is read as files */
+	if (!ctx->heap_dir_set && ctx->sysroot[0] == '\0')
+		list_heaps_udev(ctx, &l);
+	ret = list_heaps_dir(ctx, &l);
+	if (ret == 0 && l.n > 0 && !(heaps = calloc(l.n, sizeof(*heaps))))
+		ret = -ENOMEM;
+	if (ret < 0)
+		goto out;
+	if (l.n > 1)
+		qsort(l.names, l.n, sizeof(*l.names), cmp_names);
+	for (i = 0; i < l.n; i++) {
+		ret = heap_new_named(ctx, l.names[i], &heap);
+		if (ret < 0)
+			goto out;
+		if ((heap->flags & CMABUF_HEAP_ALIAS) &&
+		    !(flags & CMABUF_ENUM_ALIASES))
+			cmabuf_heap_unref(heap);
+		else
+			heaps[n++] = heap;
+	}
+	*out = heaps;
+	*count = n;
+	heaps = NULL;
+out:
+	if (ret < 0)
+		heaps_free(heaps, n);
+	heap_list_free(&l);
+	return ret;
+}
+
 CMABUF_EXPORT int cmabuf_heap_enumerate(struct cmabuf_ctx *ctx,
 					unsigned int flags,
 					struct cmabuf_heap **heaps,
 					size_t max, size_t *count)
 {
-	struct heap_list l = { 0 };
-	size_t i, n = 0;
+	struct cmabuf_heap **all;
+	size_t i, n;
 	int ret;
 
 	if (!ctx || !count || (max > 0 && !heaps))
@@ -510,41 +469,77 @@ CMABUF_EXPORT int cmabuf_heap_enumerate(struct cmabuf_ctx *ctx,
 		log_bug_client(ctx, "unknown enumerate flags %#x\n", flags);
 		return -EINVAL;
 	}
-	/* udev knows the live system only; a sysroot is read as files */
-	ret = -ENODEV;
-	if (!ctx->heap_dir_set && ctx->sysroot[0] == '\0')
-		ret = list_heaps_udev(ctx, &l);
-	if (ret < 0 || l.n == 0)
-		ret = list_heaps_dir(ctx, &l);
+	ret = heaps_collect(ctx, flags, &all, &n);
 	if (ret < 0)
-		goto out;
-	if (l.n > 1)
-		qsort(l.names, l.n, sizeof(*l.names), cmp_names);
-	for (i = 0; i < l.n; i++) {
-		struct cmabuf_heap *heap;
-
-		ret = heap_new_named(ctx, l.names[i], &heap);
-		if (ret < 0)
-			goto out;
-		if ((heap->flags & CMABUF_HEAP_ALIAS) &&
-		    !(flags & CMABUF_ENUM_ALIASES)) {
-			cmabuf_heap_unref(heap);
-			continue;
-		}
-		if (n < max)
-			heaps[n] = heap;
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (i < max)
+			heaps[i] = all[i];
 		else
-			cmabuf_heap_unref(heap);
-		n++;
+			cmabuf_heap_unref(all[i]);
 	}
+	free(all);
 	*count = n;
-	ret = 0;
-out:
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the default CMA heap                                                */
+/* ------------------------------------------------------------------ */
+
+/* lower is better; a variant only when nothing else is there */
+static unsigned int default_rank(const struct cmabuf_ctx *ctx,
+				 const struct cmabuf_heap *heap)
+{
+	const unsigned int plain = CMABUF_HEAP_CONTIGUOUS | CMABUF_HEAP_CACHED;
+	unsigned int i;
+
+	if ((heap->flags & (plain | CMABUF_HEAP_DMA32)) != plain)
+		return 100;
+	for (i = 0; heap_names_default_cma[i]; i++)
+		if (strcmp(heap->name, heap_names_default_cma[i]) == 0)
+			return i;
+	if (heap_is_dt_default_pool(ctx, heap->name))
+		return 10;
+	return 20;	/* another area's heap (per-region, 6.19+) */
+}
+
+/*
+ * The heap cmabuf_heap_open(ctx, NULL, ...) takes, not opened yet: the
+ * default area's heap by the first name of heap_names_default_cma, then
+ * the heap of the device tree's default pool, then another CMA area's
+ * heap, by name; an uncached or dma32 variant only when it is the only
+ * CMA heap. Aliases never count: each area is considered once.
+ */
+int heap_find_default_cma(struct cmabuf_ctx *ctx, struct cmabuf_heap **out)
+{
+	unsigned int rank, best_rank = UINT_MAX;
+	struct cmabuf_heap **heaps;
+	size_t i, n, best = 0;
+	int ret;
+
+	ret = heaps_collect(ctx, 0, &heaps, &n);
 	if (ret < 0)
-		for (i = 0; i < n && i < max; i++)
-			heaps[i] = cmabuf_heap_unref(heaps[i]);
-	heap_list_free(&l);
-	return ret;
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (heaps[i]->kind != CMABUF_HEAP_KIND_CMA)
+			continue;
+		rank = default_rank(ctx, heaps[i]);
+		if (rank < best_rank) {
+			best_rank = rank;
+			best = i;
+		}
+	}
+	if (best_rank == UINT_MAX) {
+		heaps_free(heaps, n);
+		return -ENOENT;
+	}
+	if (best_rank == 100)
+		warn(ctx, "the only CMA heap is %s, an uncached or dma32 "
+		     "variant\n", heaps[best]->name);
+	*out = cmabuf_heap_ref(heaps[best]);
+	heaps_free(heaps, n);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -620,7 +615,6 @@ out:
 CMABUF_EXPORT int cmabuf_alloc(struct cmabuf_heap *heap, size_t size,
 			       unsigned int flags, struct cmabuf **out)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct cmabuf *buf;
 	int ret, fd = -1;
 	uint64_t t0;
@@ -635,12 +629,12 @@ CMABUF_EXPORT int cmabuf_alloc(struct cmabuf_heap *heap, size_t size,
 		log_bug_client(heap->ctx, "allocation of 0 bytes\n");
 		return -EINVAL;
 	}
-	if (size > SIZE_MAX - (page - 1) || size > (size_t)INT64_MAX) {
+	/* the kernel hands out whole pages: say so in cmabuf_get_size() */
+	if (!page_round(size, page_size(), &size) || size > (size_t)INT64_MAX) {
 		err(heap->ctx, "allocation of %zu bytes: size overflows\n",
 		    size);
 		return -EOVERFLOW;
 	}
-	size = (size + page - 1) & ~(page - 1);
 	ret = heap_ensure_open(heap);
 	if (ret < 0)
 		return ret;

@@ -3,6 +3,7 @@
 #define LIBCMABUF_PRIVATE_H
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -117,6 +118,13 @@ static inline int ioctl_restart(int fd, unsigned long request, void *arg)
 int fd_is_dmabuf(int fd);
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of the library */
 uint64_t monotonic_ns(void);
+/*
+ * The running kernel's page size (sysconf), never a constant: dma-heaps
+ * and udmabuf hand out whole pages of it (4, 16 or 64 KiB on arm64).
+ */
+size_t page_size(void);
+/* size rounded up to whole pages into *out; false when it overflows */
+bool page_round(size_t size, size_t page, size_t *out);
 
 /* ---- heaps (heap_dmabuf.c) ---- */
 
@@ -127,11 +135,37 @@ struct cmabuf_heap {
 	char *path;
 	enum cmabuf_heap_kind kind;
 	unsigned int flags;
+	char *alias_of;		/* the heap this one is an alias of, or NULL */
 	int fd;			/* -1 until opened */
 	pthread_mutex_t lock;	/* guards lazy opening of fd */
 };
 
 int heap_ensure_open(struct cmabuf_heap *heap);
+
+/* ---- what a heap is, before opening it (heap-class.c) ---- */
+
+struct heap_class {
+	enum cmabuf_heap_kind kind;
+	unsigned int flags;
+	char alias_of[NAME_MAX + 1];	/* "" unless CMABUF_HEAP_ALIAS */
+};
+
+/* one path component, not "." or "..", shorter than NAME_MAX */
+bool heap_name_valid(const char *name);
+/* name is a heap node of the ctx's heap directory (see heap-class.c) */
+bool heap_node_exists(const struct cmabuf_ctx *ctx, const char *name);
+/* kind, flags and alias target of the heap directory's entry name */
+void heap_classify(const struct cmabuf_ctx *ctx, const char *name,
+		   struct heap_class *c);
+/* the heap (an exporter name, say) is a CMA heap on this system */
+bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
+/* name is the device tree's default CMA pool (linux,cma-default) */
+bool heap_is_dt_default_pool(const struct cmabuf_ctx *ctx, const char *name);
+/*
+ * The heap cmabuf_heap_open(ctx, NULL, ...) would open, not opened yet,
+ * with one reference: 0, -ENOENT (no CMA heap), -ENOMEM.
+ */
+int heap_find_default_cma(struct cmabuf_ctx *ctx, struct cmabuf_heap **out);
 
 /* ---- buffers (libcmabuf.c, cache_sync.c) ---- */
 
@@ -156,8 +190,6 @@ int cmabuf_new_from_fd(struct cmabuf_ctx *ctx, struct cmabuf_heap *heap,
 		       int fd, size_t size, struct cmabuf **out);
 /* the kernel's view of a dma-buf fd: /proc/self/fdinfo exp_name */
 char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
-/* name looks like a CMA heap name on this system */
-bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
 
 /* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm*.c) ---- */
 

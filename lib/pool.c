@@ -286,10 +286,10 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 				  unsigned int min, unsigned int max,
 				  unsigned int flags, struct cmabuf_pool **out)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	pthread_condattr_t cattr;
 	struct cmabuf_pool *pool;
 	unsigned int i;
+	size_t rounded;
 	int ret = 0;
 
 	if (!heap || !out)
@@ -308,7 +308,8 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 		    POOL_MAX_BUFFERS);
 		return -E2BIG;
 	}
-	if (size > SIZE_MAX - (page - 1)) {
+	/* what cmabuf_alloc() makes of it: whole pages */
+	if (!page_round(size, page_size(), &rounded)) {
 		err(heap->ctx, "pool of %zu-byte buffers: size overflows\n",
 		    size);
 		return -EOVERFLOW;
@@ -327,8 +328,7 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 	pool->kind = &buffer_kind;
 	pool->heap = cmabuf_heap_ref(heap);
 	pool->ctx = cmabuf_ctx_ref(heap->ctx);
-	/* what cmabuf_alloc() makes of it: whole pages */
-	pool->size = (size + page - 1) & ~(page - 1);
+	pool->size = rounded;
 	pool->min = min;
 	pool->max = max;
 	pool->flags = flags;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heap-names.h"
 #include "stats-private.h"
 
 #define SYSFS_CMA "/sys/kernel/mm/cma"
@@ -36,12 +37,6 @@ static const struct area_file debugfs_files[] = {
 	{ "order_per_bit", CMABUF_AREA_ORDER_PER_BIT },
 };
 
-/* the names a heap of the default area has had (see heap_dmabuf.c) */
-static const char *const default_heap_names[] = {
-	"default_cma_region", "linux,cma", "reserved",
-};
-/* the names the default area itself has had */
-static const char *const default_area_names[] = { "reserved", "linux,cma" };
 
 static void area_set(struct stats_area *a, enum cmabuf_area_stat key,
 		     uint64_t val)
@@ -227,16 +222,6 @@ out:
 	return ret;
 }
 
-static bool name_in(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(name, list[i]) == 0)
-			return true;
-	return false;
-}
-
 int cma_area_for_heap(const struct stats_area *areas, size_t n,
 		      const char *heap_name)
 {
@@ -246,13 +231,13 @@ int cma_area_for_heap(const struct stats_area *areas, size_t n,
 	for (i = 0; i < n; i++)
 		if (strcmp(areas[i].name, heap_name) == 0)
 			return (int)i;
-	if (!name_in(heap_name, default_heap_names,
-		     ARRAY_SIZE(default_heap_names)))
+	if (!heap_name_in(heap_name, heap_names_default_cma))
 		return -ENOENT;
 	/* "default_cma_region" (6.17+) serves the area of the old name */
-	for (j = 0; j < ARRAY_SIZE(default_area_names); j++)
+	for (j = 0; heap_names_default_area[j]; j++)
 		for (i = 0; i < n; i++)
-			if (strcmp(areas[i].name, default_area_names[j]) == 0)
+			if (strcmp(areas[i].name,
+				   heap_names_default_area[j]) == 0)
 				return (int)i;
 	return n == 1 ? 0 : -ENOENT;
 }
@@ -316,8 +301,7 @@ int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
 		space->free = area_bytes(a, CMABUF_AREA_SPACE_FREE, page);
 		space->maxchunk = area_bytes(a, CMABUF_AREA_SPACE_LARGEST_FREE,
 					     page);
-	} else if (n > 0 || !name_in(heap_name, default_heap_names,
-				     ARRAY_SIZE(default_heap_names))) {
+	} else if (n > 0 || !heap_name_in(heap_name, heap_names_default_cma)) {
 		dbg(ctx, "no CMA area behind heap %s\n", heap_name);
 		free(areas);
 		return -ENOENT;

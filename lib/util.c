@@ -92,3 +92,17 @@ uint64_t monotonic_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+size_t page_size(void)
+{
+	/* the running kernel's: 4 KiB on x86, 4, 16 or 64 KiB on arm64 */
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+bool page_round(size_t size, size_t page, size_t *out)
+{
+	if (page == 0 || size > SIZE_MAX - (page - 1))
+		return false;
+	*out = (size + page - 1) / page * page;
+	return true;
+}

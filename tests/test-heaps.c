@@ -4,9 +4,13 @@
  * default CMA heap's name, legacy aliases, per-region heaps, fallbacks.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -332,6 +336,367 @@ START_TEST(test_directories_are_not_heaps)
 }
 END_TEST
 
+/* ---- board trees (tests/heap-trees) --------------------------------- */
+
+struct expect {
+	const char *name;
+	enum cmabuf_heap_kind kind;
+	unsigned int flags;
+	const char *alias_of;	/* NULL: not an alias */
+};
+
+#define CMA_UNCACHED CMABUF_HEAP_CONTIGUOUS
+#define SYS_FLAGS CMABUF_HEAP_CACHED
+#define ALIAS CMABUF_HEAP_ALIAS
+
+static char *board_dir(const char *board)
+{
+	const char *src = getenv("abs_top_srcdir");
+	char *dir, *real;
+
+	ck_assert_int_ge(asprintf(&dir, "%s/tests/heap-trees/%s",
+				  src ? src : "..", board), 0);
+	real = realpath(dir, NULL);
+	ck_assert_msg(real, "no fixture tree %s", dir);
+	free(dir);
+	return real;
+}
+
+static void assert_heap(struct cmabuf_heap *h, const struct expect *e)
+{
+	const char *alias = cmabuf_heap_get_alias_of(h);
+
+	ck_assert_str_eq(cmabuf_heap_get_name(h), e->name);
+	ck_assert_msg(cmabuf_heap_get_kind(h) == e->kind, "%s: kind %d, not %d",
+		      e->name, cmabuf_heap_get_kind(h), e->kind);
+	ck_assert_msg(cmabuf_heap_get_flags(h) == e->flags,
+		      "%s: flags %#x, not %#x", e->name,
+		      cmabuf_heap_get_flags(h), e->flags);
+	if (e->alias_of)
+		ck_assert_str_eq(alias ? alias : "(null)", e->alias_of);
+	else
+		ck_assert_msg(!alias, "%s: alias of %s", e->name, alias);
+}
+
+/* enumerate (with and without aliases) and the default open on ctx */
+static void assert_heaps(struct cmabuf_ctx *ctx, const struct expect *all,
+			 size_t n, const char *dflt)
+{
+	struct cmabuf_heap *heaps[16], *heap = NULL;
+	size_t i, j, count = 0;
+
+	ck_assert_int_eq(cmabuf_heap_enumerate(ctx, CMABUF_ENUM_ALIASES, heaps,
+					       16, &count), 0);
+	ck_assert_uint_eq(count, n);
+	for (i = 0; i < count; i++) {
+		assert_heap(heaps[i], &all[i]);
+		cmabuf_heap_unref(heaps[i]);
+	}
+	/* without aliases each area is listed once */
+	ck_assert_int_eq(cmabuf_heap_enumerate(ctx, 0, heaps, 16, &count), 0);
+	for (i = j = 0; i < n; i++) {
+		if (all[i].alias_of)
+			continue;
+		ck_assert_uint_lt(j, count);
+		assert_heap(heaps[j], &all[i]);
+		cmabuf_heap_unref(heaps[j++]);
+	}
+	ck_assert_uint_eq(j, count);
+
+	unsetenv("CMABUF_HEAP");
+	ck_assert_int_eq(cmabuf_heap_open(ctx, NULL, 0, &heap), 0);
+	for (i = 0; i < n && strcmp(all[i].name, dflt) != 0; i++)
+		;
+	ck_assert_uint_lt(i, n);
+	assert_heap(heap, &all[i]);
+	cmabuf_heap_unref(heap);
+}
+
+static void assert_board(const char *board, const struct expect *all,
+			 size_t n, const char *dflt)
+{
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *dir = board_dir(board);
+
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, dir), 0);
+	assert_heaps(ctx, all, n, dflt);
+	cmabuf_ctx_unref(ctx);
+	free(dir);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+START_TEST(test_board_rpi4)
+{
+	static const struct expect heaps[] = {
+		{ "linux,cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+		{ "vidbuf_cached", CMABUF_HEAP_KIND_CMA, CMA_FLAGS | ALIAS,
+		  "linux,cma" },
+	};
+
+	assert_board("rpi4", heaps, N(heaps), "linux,cma");
+}
+END_TEST
+
+START_TEST(test_board_rpi5)
+{
+	static const struct expect heaps[] = {
+		{ "linux,cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+		{ "vidbuf_cached", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS | ALIAS,
+		  "system" },
+	};
+
+	assert_board("rpi5", heaps, N(heaps), "linux,cma");
+}
+END_TEST
+
+START_TEST(test_board_imx8mp)
+{
+	static const struct expect heaps[] = {
+		{ "linux,cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "linux,cma-uncached", CMABUF_HEAP_KIND_CMA, CMA_UNCACHED,
+		  NULL },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+	};
+
+	assert_board("imx8mp", heaps, N(heaps), "linux,cma");
+}
+END_TEST
+
+START_TEST(test_board_linux_6_19)
+{
+	static const struct expect heaps[] = {
+		/* disabled, not reusable, no-map: no CMA areas */
+		{ "camera@c0000000", CMABUF_HEAP_KIND_OTHER, 0, NULL },
+		{ "default_cma_region", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "framebuffer@b8000000", CMABUF_HEAP_KIND_OTHER, 0, NULL },
+		/* the default pool's own heap: the same memory */
+		{ "linux,cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS | ALIAS,
+		  "default_cma_region" },
+		{ "multimedia@a0000000", CMABUF_HEAP_KIND_CMA, CMA_FLAGS,
+		  NULL },
+		{ "secure@b0000000", CMABUF_HEAP_KIND_OTHER, 0, NULL },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+	};
+
+	assert_board("linux-6.19", heaps, N(heaps), "default_cma_region");
+}
+END_TEST
+
+START_TEST(test_board_android)
+{
+	static const struct expect heaps[] = {
+		{ "linux,cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "qcom,display", CMABUF_HEAP_KIND_OTHER, 0, NULL },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+		{ "system-uncached", CMABUF_HEAP_KIND_SYSTEM, 0, NULL },
+	};
+
+	assert_board("android", heaps, N(heaps), "linux,cma");
+}
+END_TEST
+
+/* a copy of a board tree that user 65534 can walk */
+static char *board_copy(const char *board)
+{
+	char *src = board_dir(board), *dst = tu_make_tree(NULL), *cmd;
+
+	ck_assert_int_ge(asprintf(&cmd, "cp -R '%s'/. '%s' && chmod -R a+rX "
+				  "'%s'", src, dst, dst), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(src);
+	return dst;
+}
+
+static void chmod_node(const char *tree, const char *name, mode_t mode)
+{
+	char *path;
+
+	ck_assert_int_ge(asprintf(&path, "%s/dev/dma_heap/%s", tree, name), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	free(path);
+}
+
+static const char *self;	/* argv[0]: the child runs this program again */
+static char child_log[8192];	/* the child's log (no Check out of a test) */
+
+static void child_log_fn(void *data, int prio, const char *file, int line,
+			 const char *fn, const char *format, va_list args)
+{
+	size_t len = strlen(child_log);
+
+	(void)data; (void)prio; (void)file; (void)line; (void)fn;
+	vsnprintf(child_log + len, sizeof(child_log) - len, format, args);
+}
+
+/*
+ * In a child without privileges (this program run again with
+ * --android-child, so that valgrind does not follow it): 0 when every
+ * step went as expected.
+ */
+static int android_unprivileged(const char *tree)
+{
+	struct cmabuf_heap *heap = NULL;
+	struct cmabuf *buf = NULL;
+	struct cmabuf_ctx *ctx;
+
+	if (geteuid() == 0 && (setresgid(65534, 65534, 65534) ||
+			       setresuid(65534, 65534, 65534)))
+		return 2;
+	if (cmabuf_ctx_new(&ctx) < 0 || cmabuf_ctx_set_sysroot(ctx, tree) < 0)
+		return 3;
+	cmabuf_set_log_fn(ctx, child_log_fn, NULL);
+	/* 0444 is enough: the node opens read-only */
+	if (cmabuf_heap_open(ctx, NULL, 0, &heap) != 0)
+		return 4;
+	if (strcmp(cmabuf_heap_get_name(heap), "linux,cma") != 0)
+		return 5;
+	/* the node is a plain file: the ioctl, not the open, fails */
+	if (cmabuf_alloc(heap, 4096, 0, &buf) != -ENOTTY)
+		return 6;
+	cmabuf_heap_unref(heap);
+	/* without read access: EACCES, and the log says read is enough */
+	if (cmabuf_heap_open(ctx, "qcom,display", 0, &heap) != -EACCES)
+		return 7;
+	if (!strstr(child_log, "grant this user read access") ||
+	    !strstr(child_log, "MODE=\"0640\""))
+		return 8;
+	cmabuf_ctx_unref(ctx);
+	return 0;
+}
+
+START_TEST(test_board_android_0444_opens_read_only)
+{
+	char *tree = board_copy("android");
+	int status;
+	pid_t pid;
+
+	chmod_node(tree, "linux,cma", 0444);
+	chmod_node(tree, "system", 0444);
+	chmod_node(tree, "system-uncached", 0444);
+	chmod_node(tree, "qcom,display", 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(self, self, "--android-child", tree, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	tu_remove_tree(tree);
+}
+END_TEST
+
+START_TEST(test_vendor_variants)
+{
+	/* Rockchip's vendor heaps */
+	static const char *const tree[] = {
+		"dev/dma_heap/cma", "dev/dma_heap/cma-uncached",
+		"dev/dma_heap/cma-uncached-dma32", "dev/dma_heap/system",
+		"dev/dma_heap/system-dma32", "dev/dma_heap/system-uncached",
+		"dev/dma_heap/system-uncached-dma32",
+		"dev/dma_heap/vendor-uncached", NULL,
+	};
+	static const struct expect heaps[] = {
+		{ "cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "cma-uncached", CMABUF_HEAP_KIND_CMA, CMA_UNCACHED, NULL },
+		{ "cma-uncached-dma32", CMABUF_HEAP_KIND_CMA,
+		  CMA_UNCACHED | CMABUF_HEAP_DMA32, NULL },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+		{ "system-dma32", CMABUF_HEAP_KIND_SYSTEM,
+		  SYS_FLAGS | CMABUF_HEAP_DMA32, NULL },
+		{ "system-uncached", CMABUF_HEAP_KIND_SYSTEM, 0, NULL },
+		{ "system-uncached-dma32", CMABUF_HEAP_KIND_SYSTEM,
+		  CMABUF_HEAP_DMA32, NULL },
+		/* an unknown base stays unknown */
+		{ "vendor-uncached", CMABUF_HEAP_KIND_OTHER, 0, NULL },
+	};
+	struct cmabuf_ctx *ctx;
+	char *dir;
+
+	ctx = ctx_on_tree(tree, &dir);
+	assert_heaps(ctx, heaps, N(heaps), "cma");
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_default_never_prefers_a_variant)
+{
+	/* both variants sort before the plain heap */
+	static const char *const tree[] = {
+		"dev/dma_heap/cma-dma32", "dev/dma_heap/cma-uncached",
+		"dev/dma_heap/reserved", NULL,
+	};
+	static const char *const only[] = {
+		"dev/dma_heap/linux,cma-uncached", "dev/dma_heap/system", NULL,
+	};
+	struct cmabuf_heap *heap = NULL;
+	struct cmabuf_ctx *ctx;
+	char *dir;
+
+	unsetenv("CMABUF_HEAP");
+	ctx = ctx_on_tree(tree, &dir);
+	ck_assert_int_eq(cmabuf_heap_open(ctx, NULL, 0, &heap), 0);
+	ck_assert_str_eq(cmabuf_heap_get_name(heap), "reserved");
+	cmabuf_heap_unref(heap);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+
+	/* the only CMA heap is uncached: taken, and the log says so */
+	ctx = ctx_on_tree(only, &dir);
+	ck_assert_int_eq(cmabuf_heap_open(ctx, NULL, 0, &heap), 0);
+	ck_assert_str_eq(cmabuf_heap_get_name(heap), "linux,cma-uncached");
+	ck_assert_uint_eq(cmabuf_heap_get_flags(heap), CMA_UNCACHED);
+	ck_assert(tu_log_contains("uncached or dma32 variant"));
+	cmabuf_heap_unref(heap);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_symlink_chains_to_the_listed_heap)
+{
+	/* Raspberry Pi OS on 6.17+: vidbuf_cached -> linux,cma, a legacy name */
+	static const char *const tree[] = {
+		"dev/dma_heap/default_cma_region", "dev/dma_heap/linux,cma",
+		"dev/dma_heap/system", NULL,
+	};
+	static const struct expect heaps[] = {
+		{ "default_cma_region", CMABUF_HEAP_KIND_CMA, CMA_FLAGS, NULL },
+		{ "elsewhere", CMABUF_HEAP_KIND_OTHER, 0, NULL },
+		{ "linux,cma", CMABUF_HEAP_KIND_CMA, CMA_FLAGS | ALIAS,
+		  "default_cma_region" },
+		{ "system", CMABUF_HEAP_KIND_SYSTEM, SYS_FLAGS, NULL },
+		{ "vidbuf_cached", CMABUF_HEAP_KIND_CMA, CMA_FLAGS | ALIAS,
+		  "default_cma_region" },
+	};
+	struct cmabuf_ctx *ctx;
+	char *dir, path[4096];
+
+	ctx = ctx_on_tree(tree, &dir);
+	snprintf(path, sizeof(path), "%s/dev/dma_heap/vidbuf_cached", dir);
+	ck_assert_int_eq(symlink("linux,cma", path), 0);
+	/* a dangling link is no heap */
+	snprintf(path, sizeof(path), "%s/dev/dma_heap/gone", dir);
+	ck_assert_int_eq(symlink("nowhere", path), 0);
+	/* a link out of the heap directory is listed by its own name */
+	snprintf(path, sizeof(path), "%s/dev/dma_heap/elsewhere", dir);
+	ck_assert_int_eq(symlink("../../dev/dma_heap.x", path), 0);
+	snprintf(path, sizeof(path), "%s/dev/dma_heap.x", dir);
+	ck_assert_int_eq(close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC,
+				    0600)), 0);
+	assert_heaps(ctx, heaps, N(heaps), "default_cma_region");
+	ck_assert_ptr_null(cmabuf_heap_get_alias_of(NULL));
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 static Suite *heaps_suite(void)
 {
 	Suite *s = suite_create("heaps");
@@ -351,10 +716,25 @@ static Suite *heaps_suite(void)
 	tcase_add_test(tc, test_alloc_on_non_heap_node);
 	tcase_add_test(tc, test_directories_are_not_heaps);
 	suite_add_tcase(s, tc);
+
+	tc = tcase_create("boards");
+	tcase_add_test(tc, test_board_rpi4);
+	tcase_add_test(tc, test_board_rpi5);
+	tcase_add_test(tc, test_board_imx8mp);
+	tcase_add_test(tc, test_board_linux_6_19);
+	tcase_add_test(tc, test_board_android);
+	tcase_add_test(tc, test_board_android_0444_opens_read_only);
+	tcase_add_test(tc, test_vendor_variants);
+	tcase_add_test(tc, test_default_never_prefers_a_variant);
+	tcase_add_test(tc, test_symlink_chains_to_the_listed_heap);
+	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--android-child") == 0)
+		return android_unprivileged(argv[2]);
+	self = argv[0];
 	return tu_run(heaps_suite());
 }

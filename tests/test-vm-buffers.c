@@ -4,6 +4,7 @@
  * and system heaps, mapping, cache sync, names, import, descriptor
  * hygiene, udmabuf fallback and permissions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,8 +57,9 @@ static struct cmabuf *alloc_ok(size_t size)
 	return buf;
 }
 
+/* rounded up to the kernel's page, whatever it is (4K, 16K, 64K) */
 static const size_t sizes[] = {
-	4096, 65536, 1 << 20, 8 << 20, 32 << 20, 5000 /* rounds up */
+	1, 4096, 5000, 16384, 65536, 1 << 20, 8 << 20, 32 << 20,
 };
 
 START_TEST(test_alloc_sizes)
@@ -66,7 +68,7 @@ START_TEST(test_alloc_sizes)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct cmabuf *buf = alloc_ok(sizes[i]);
-		size_t expect = (sizes[i] + 4095) & ~(size_t)4095;
+		size_t expect = tu_page_round(sizes[i]);
 
 		ck_assert_uint_eq(cmabuf_get_size(buf), expect);
 		ck_assert_str_eq(cmabuf_get_heap_name(buf), heap_names[cur]);
@@ -148,7 +150,7 @@ START_TEST(test_large_buffer_every_page)
 	ck_assert_int_eq(cmabuf_map(buf, CMABUF_MAP_RW, (void **)&p), 0);
 	ck_assert_int_eq(cmabuf_sync_begin(buf, CMABUF_SYNC_RW), 0);
 	memset(p, 0x3c, size);
-	for (i = 0; i < size && p[i] == 0x3c; i += 4096)
+	for (i = 0; i < size && p[i] == 0x3c; i += tu_page_size())
 		;
 	ck_assert_msg(i >= size, "page at %zu reads %u", i, p[i]);
 	ck_assert_int_eq(cmabuf_sync_end(buf, CMABUF_SYNC_RW), 0);
@@ -432,6 +434,133 @@ START_TEST(test_enumerate_live)
 }
 END_TEST
 
+/* find name in a fresh enumeration with aliases; its flags, alias target */
+static bool live_heap(const char *name, unsigned int *flags, char *alias,
+		      size_t size)
+{
+	struct cmabuf_heap *heaps[16];
+	bool found = false;
+	size_t n = 0, i;
+
+	ck_assert_int_eq(cmabuf_heap_enumerate(ctx, CMABUF_ENUM_ALIASES,
+					       heaps, 16, &n), 0);
+	for (i = 0; i < n && i < 16; i++) {
+		const char *a = cmabuf_heap_get_alias_of(heaps[i]);
+
+		if (strcmp(cmabuf_heap_get_name(heaps[i]), name) == 0) {
+			found = true;
+			*flags = cmabuf_heap_get_flags(heaps[i]);
+			snprintf(alias, size, "%s", a ? a : "");
+		}
+		cmabuf_heap_unref(heaps[i]);
+	}
+	return found;
+}
+
+/*
+ * Raspberry Pi OS's udev rule links vidbuf_cached to the CMA heap: the
+ * link is an alias of the kernel's node, and a regular file in the live
+ * heap directory is no heap at all.
+ */
+START_TEST(test_live_link_is_alias_and_file_is_no_heap)
+{
+	char alias[256] = "", name[64] = "";
+	struct cmabuf *b = NULL, *imp = NULL;
+	struct cmabuf_heap *h = NULL;
+	unsigned int flags = 0;
+	bool link_seen, file_seen;
+	int ret, fd;
+
+	ck_assert_int_eq(symlink(heap_names[0], "/dev/dma_heap/vidbuf_cached"),
+			 0);
+	fd = open("/dev/dma_heap/not-a-node", O_CREAT | O_WRONLY | O_CLOEXEC,
+		  0600);
+	link_seen = live_heap("vidbuf_cached", &flags, alias, sizeof(alias));
+	file_seen = live_heap("not-a-node", &flags, name, sizeof(name)) ||
+		    cmabuf_heap_open(ctx, "not-a-node", 0, &h) != -ENOENT;
+	ret = cmabuf_heap_open(ctx, "vidbuf_cached", 0, &h);
+	if (ret == 0)
+		ret = cmabuf_alloc(h, 1 << 20, 0, &b);
+	/* clean up before asserting: later tests see the kernel's nodes */
+	unlink("/dev/dma_heap/vidbuf_cached");
+	unlink("/dev/dma_heap/not-a-node");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert(link_seen);
+	ck_assert(!file_seen);
+	ck_assert_uint_eq(flags, CMABUF_HEAP_CONTIGUOUS | CMABUF_HEAP_CACHED |
+				 CMABUF_HEAP_ALIAS);
+	ck_assert_str_eq(alias, heap_names[0]);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_str_eq(cmabuf_get_heap_name(b), "vidbuf_cached");
+	ck_assert_int_eq(cmabuf_is_contiguous(b), 1);
+	/* the kernel names the exporter after the heap behind the link */
+	ck_assert_int_eq(cmabuf_import(ctx, cmabuf_get_fd(b), &imp), 0);
+	ck_assert_str_eq(cmabuf_get_heap_name(imp), heap_names[0]);
+	ck_assert_int_eq(cmabuf_is_contiguous(imp), 1);
+	cmabuf_unref(imp);
+	cmabuf_unref(b);
+	cmabuf_heap_unref(h);
+}
+END_TEST
+
+/* a reusable, mapped shared-dma-pool node: the kernel makes a CMA area */
+static bool dt_is_cma_pool(const char *node)
+{
+	char path[544], compat[256] = "";
+	size_t n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/compatible", node);
+	f = fopen(path, "re");
+	if (f) {
+		n = fread(compat, 1, sizeof(compat) - 1, f);
+		fclose(f);
+	}
+	for (i = 0; i < n; i += strlen(compat + i) + 1)
+		if (strcmp(compat + i, "shared-dma-pool") == 0)
+			break;
+	if (i >= n)
+		return false;
+	snprintf(path, sizeof(path), "%s/reusable", node);
+	if (access(path, F_OK) != 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/no-map", node);
+	return access(path, F_OK) != 0;
+}
+
+/*
+ * On a device-tree machine (the arm64 guests), every heap named after a
+ * reusable pool of /proc/device-tree/reserved-memory is a CMA heap;
+ * a machine without a device tree (x86) has no such heap to check.
+ */
+START_TEST(test_device_tree_pools_are_cma)
+{
+	const char *rm = "/proc/device-tree/reserved-memory";
+	struct cmabuf_heap *h;
+	struct dirent *de;
+	char node[512];
+	DIR *d;
+
+	d = opendir(rm);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		snprintf(node, sizeof(node), "%s/%s", rm, de->d_name);
+		if (de->d_name[0] == '.' || !dt_is_cma_pool(node))
+			continue;
+		h = NULL;
+		if (cmabuf_heap_open(ctx, de->d_name, 0, &h) == -ENOENT)
+			continue;	/* no heap of its own before 6.19 */
+		ck_assert_ptr_nonnull(h);
+		ck_assert_msg(cmabuf_heap_get_kind(h) == CMABUF_HEAP_KIND_CMA,
+			      "pool %s is not a CMA heap", de->d_name);
+		cmabuf_heap_unref(h);
+	}
+	closedir(d);
+}
+END_TEST
+
 START_TEST(test_udmabuf_fallback)
 {
 	struct cmabuf_heap *h = NULL;
@@ -488,7 +617,8 @@ START_TEST(test_non_root_gets_eacces)
 		ret = cmabuf_heap_open(c, NULL, 0, &h);
 		if (ret != -EACCES)
 			_exit(4);
-		if (!tu_log_contains("is owned by 0:0 with mode 0600"))
+		if (!tu_log_contains("is owned by 0:0 with mode 0600") ||
+		    !tu_log_contains("read access"))
 			_exit(5);
 		/* a fallback heap with the same mode does not hide EACCES */
 		ret = cmabuf_heap_open(c, NULL, CMABUF_OPEN_FALLBACK_SYSTEM,
@@ -496,6 +626,62 @@ START_TEST(test_non_root_gets_eacces)
 		_exit(ret == -EACCES ? 0 : 6);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+/* as uid 65534 on a 0444 node: 0 when the buffer was allocated and used */
+static int child_alloc_read_only_node(void)
+{
+	struct cmabuf_heap *h = NULL;
+	struct cmabuf *b = NULL;
+	unsigned char *p = NULL;
+	struct cmabuf_ctx *c;
+	size_t page = tu_page_size();
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 3;
+	c = tu_ctx_new();
+	if (cmabuf_heap_open(c, NULL, 0, &h) != 0)
+		return 4;
+	if (strcmp(cmabuf_heap_get_name(h), heap_names[0]) != 0)
+		return 5;
+	/* one byte asks for a page: the kernel's page, 4K or 16K */
+	if (cmabuf_alloc(h, 1, 0, &b) != 0 || cmabuf_get_size(b) != page)
+		return 6;
+	if (cmabuf_map(b, CMABUF_MAP_RW, (void **)&p) != 0 ||
+	    cmabuf_sync_begin(b, CMABUF_SYNC_RW) != 0)
+		return 7;
+	p[0] = 0x42;
+	p[page - 1] = 0x24;
+	if (p[0] + p[page - 1] != 0x66 ||
+	    cmabuf_sync_end(b, CMABUF_SYNC_RW) != 0)
+		return 8;
+	cmabuf_unref(b);
+	cmabuf_heap_unref(h);
+	cmabuf_ctx_unref(c);
+	return 0;
+}
+
+/* Android's ueventd makes heap nodes 0444: reading is all it takes */
+START_TEST(test_non_root_allocates_from_0444_node)
+{
+	char path[256];
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(geteuid(), 0);
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", heap_names[0]);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(child_alloc_read_only_node());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	/* restore before asserting: later tests expect the kernel's mode */
+	ck_assert_int_eq(chmod(path, st.st_mode & 07777), 0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
@@ -527,8 +713,11 @@ static Suite *buffers_suite(void)
 	tcase_add_test(cma, test_cma_exhaustion_is_enomem);
 	tcase_add_test(cma, test_default_heap_is_cma);
 	tcase_add_test(cma, test_enumerate_live);
+	tcase_add_test(cma, test_live_link_is_alias_and_file_is_no_heap);
+	tcase_add_test(cma, test_device_tree_pools_are_cma);
 	tcase_add_test(cma, test_udmabuf_fallback);
 	tcase_add_test(cma, test_non_root_gets_eacces);
+	tcase_add_test(cma, test_non_root_allocates_from_0444_node);
 	suite_add_tcase(s, cma);
 
 	tcase_add_checked_fixture(sys, setup_system, teardown_heap);

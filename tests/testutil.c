@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "heap-names.h"
 #include "testutil.h"
 
 static char logbuf[65536];
@@ -173,21 +174,31 @@ int tu_cannot_run(const char *why)
 
 const char *tu_cma_heap_name(void)
 {
-	static const char *const names[] = {
-		"default_cma_region", "linux,cma", "reserved",
-	};
 	const char *env = getenv("CMABUF_EXPECT_CMA_HEAP");
 	static char path[256];
 	size_t i;
 
 	if (env && *env)
 		return env;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "/dev/dma_heap/%s", names[i]);
+	for (i = 0; heap_names_default_cma[i]; i++) {
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s",
+			 heap_names_default_cma[i]);
 		if (access(path, F_OK) == 0)
-			return names[i];
+			return heap_names_default_cma[i];
 	}
 	return NULL;
+}
+
+size_t tu_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+size_t tu_page_round(size_t size)
+{
+	size_t page = tu_page_size();
+
+	return (size + page - 1) / page * page;
 }
 
 void tu_fixture_open(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,

@@ -4,6 +4,7 @@
 #define TESTUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <check.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,9 @@ const char *tu_missing_cma(void);
 int tu_cannot_run(const char *why);
 /* the CMA heap name this kernel uses, from the VM or by probing */
 const char *tu_cma_heap_name(void);
+/* the running kernel's page size, and size rounded up to it */
+size_t tu_page_size(void);
+size_t tu_page_round(size_t size);
 
 /*
  * The fixture most suites share: *fds takes the descriptor count, *ctx a
