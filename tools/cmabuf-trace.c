@@ -134,9 +134,14 @@ static int on_record(struct tep_event *event, struct tep_record *rec,
 	return 0;
 }
 
+/* the name again: a task gone before its record was read has its
+ * exit record read by now, events wait LAG_NS before they are counted */
 static void feed(const struct trace_ev *ev, void *data)
 {
-	trace_agg_feed(data, ev);
+	struct trace_ev named = *ev;
+
+	trace_task_lookup(ev->tid, &named.pid, named.comm);
+	trace_agg_feed(data, &named);
 }
 
 static void on_alloc(const struct trace_alloc *al, void *data)

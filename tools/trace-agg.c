@@ -257,6 +257,8 @@ void trace_agg_feed(struct trace_agg *a, const struct trace_ev *ev)
 	case EV_SYNC_DEVICE:
 		synced(a, ev);
 		break;
+	case EV_EXIT:
+		break;
 	}
 }
 

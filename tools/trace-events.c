@@ -12,6 +12,8 @@
  *   (__print_symbolic(REC->reason, {6, "contig_range"}, ...)), not assumed.
  * - dma_sync_sg_for_cpu/_device (6.12 on): "device" and the dynamic array
  *   "lengths" (unsigned int per entry), summed to the bytes covered.
+ * - sched_process_exit: "pid" and "comm" of a task that exits, so that a
+ *   short-lived process still has a name when its events are counted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ static const struct ev_def defs[] = {
 	{ "migrate", "mm_migrate_pages", EV_MIGRATE, false },
 	{ "dma", "dma_sync_sg_for_cpu", EV_SYNC_CPU, true },
 	{ "dma", "dma_sync_sg_for_device", EV_SYNC_DEVICE, true },
+	{ "sched", "sched_process_exit", EV_EXIT, false },
 };
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
 
@@ -195,6 +198,7 @@ static void decode_migrate(struct trace_decoder *d, struct tep_event *e,
 bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 		  struct tep_record *rec, struct trace_ev *ev)
 {
+	unsigned long long v;
 	size_t i;
 
 	for (i = 0; i < NDEFS; i++)
@@ -207,6 +211,11 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 	ev->ts = rec->ts;
 	ev->tid = tep_data_pid(d->tep, rec);
 	switch (ev->kind) {
+	case EV_EXIT:
+		str(event, rec, "comm", ev->comm, sizeof(ev->comm));
+		if (num(event, rec, "pid", &v))
+			trace_task_exited((int)v, ev->comm);
+		return false;
 	case EV_MIGRATE_START:
 	case EV_MIGRATE:
 		decode_migrate(d, event, rec, ev);
@@ -222,6 +231,7 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 		decode_cma(event, rec, ev);
 		break;
 	}
-	trace_task_lookup(d->tep, ev->tid, &ev->pid, ev->comm);
+	/* now, while the task most likely lives; again when counted */
+	trace_task_lookup(ev->tid, &ev->pid, ev->comm);
 	return true;
 }

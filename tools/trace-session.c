@@ -35,6 +35,7 @@ static const struct ev_name events[] = {
 	{ "migrate", "mm_migrate_pages_start", true },
 	{ "dma", "dma_sync_sg_for_cpu", true },
 	{ "dma", "dma_sync_sg_for_device", true },
+	{ "sched", "sched_process_exit", false },
 };
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
 
@@ -156,7 +157,7 @@ static int enable_events(struct trace_session *s)
 		    !tracefs_event_file_exists(s->inst, sys, ev, "enable"))
 			continue;
 		if (tracefs_event_enable(s->inst, sys, ev) == 0) {
-			if (!strcmp(sys, "dma"))
+			if (!strcmp(ev, "dma_sync_sg_for_cpu"))
 				s->have_sync = true;
 			continue;
 		}

@@ -7,14 +7,11 @@
  * /proc/<tgid>/comm, raw bytes any process can set: hostile, escaped on
  * output only. Looked up when the record is read, while the task most
  * likely still lives, and cached. A task gone by then (a short-lived
- * process) keeps its own id and the name the kernel saved for it in
- * tracefs' saved_cmdlines (recorded while events are enabled), or "?".
+ * process) is known by its sched:sched_process_exit record, which carries
+ * its comm: it keeps its own id as the process id.
  */
 #include <stdlib.h>
 #include <string.h>
-
-#include <event-parse.h>
-#include <tracefs.h>
 
 #include "trace.h"
 
@@ -25,7 +22,6 @@ struct task {
 
 static struct task *tasks;
 static size_t ntasks, cap;
-
 static int read_tgid(int tid)
 {
 	char path[64], line[256];
@@ -63,52 +59,63 @@ static bool read_comm(int pid, char comm[TRACE_COMM_MAX])
 	return n > 0;
 }
 
-static void saved_comm(struct tep_handle *tep, int tid,
-		       char comm[TRACE_COMM_MAX])
-{
-	const char *c = NULL;
-
-	if (tracefs_load_cmdlines(NULL, tep) == 0)
-		c = tep_data_comm_from_pid(tep, tid);
-	snprintf(comm, TRACE_COMM_MAX, "%s", c && strcmp(c, "<...>") ? c : "?");
-}
-
-static void resolve(struct tep_handle *tep, struct task *t)
+static bool resolve(struct task *t)
 {
 	t->pid = read_tgid(t->tid);
 	if (t->pid < 0)
-		t->pid = t->tid;
-	if (!read_comm(t->pid, t->comm) && !read_comm(t->tid, t->comm))
-		saved_comm(tep, t->tid, t->comm);
+		return false;
+	return read_comm(t->pid, t->comm) || read_comm(t->tid, t->comm);
 }
 
-void trace_task_lookup(struct tep_handle *tep, int tid, int *pid, char comm[TRACE_COMM_MAX])
+static struct task *find(int tid)
 {
-	struct task tmp = { .tid = tid }, *t = NULL;
 	size_t i;
 
-	for (i = 0; i < ntasks && !t; i++)
+	for (i = 0; i < ntasks; i++)
 		if (tasks[i].tid == tid)
-			t = &tasks[i];
-	if (!t) {
-		resolve(tep, &tmp);
-		t = &tmp;
-		if (ntasks == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct task *n = realloc(tasks, ncap * sizeof(*n));
+			return &tasks[i];
+	return NULL;
+}
 
-			if (n) {
-				tasks = n;
-				cap = ncap;
-			}
-		}
-		if (ntasks < cap) {
-			tasks[ntasks] = tmp;
-			t = &tasks[ntasks++];
-		}
+static struct task *add(const struct task *t)
+{
+	if (ntasks == cap) {
+		size_t ncap = cap ? cap * 2 : 64;
+		struct task *n = realloc(tasks, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		tasks = n;
+		cap = ncap;
+	}
+	tasks[ntasks] = *t;
+	return &tasks[ntasks++];
+}
+
+bool trace_task_lookup(int tid, int *pid, char comm[TRACE_COMM_MAX])
+{
+	struct task tmp = { .tid = tid }, *t = find(tid);
+
+	if (!t && resolve(&tmp))
+		t = add(&tmp);
+	if (!t) {
+		*pid = tid;
+		snprintf(comm, TRACE_COMM_MAX, "?");
+		return false;
 	}
 	*pid = t->pid;
 	memcpy(comm, t->comm, TRACE_COMM_MAX);
+	return true;
+}
+
+void trace_task_exited(int tid, const char *comm)
+{
+	struct task t = { .tid = tid, .pid = tid };
+
+	if (find(tid))
+		return;
+	snprintf(t.comm, sizeof(t.comm), "%s", comm);
+	add(&t);
 }
 
 void trace_task_forget_all(void)

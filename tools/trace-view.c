@@ -263,26 +263,26 @@ static void prom_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* a gauge per quantile (1 = the maximum): what one run measured */
 static void prom_latency(FILE *f, struct trace_agg *a)
 {
+	static const struct { const char *label; double q; } qs[] = {
+		{ "0.5", 0.5 }, { "0.99", 0.99 }, { "1", 1.0 },
+	};
 	const char *n = "cmabuf_trace_alloc_latency_seconds";
-	size_t i;
+	size_t i, k;
 
-	prom_head(f, n, "summary", "cma_alloc() latency, start to finish.");
+	prom_head(f, n, "gauge", "cma_alloc() latency, start to finish, "
+		  "by quantile (1: the maximum).");
 	for (i = 0; i < a->nrows; i++) {
 		struct trace_row *r = &a->rows[i];
 
-		fprintf(f, "%s", n);
-		prom_labels(f, r->pid, r->comm, r->area, "0.5");
-		fprintf(f, " %.9f\n%s", ms(trace_stats_quantile(&r->st, 0.5)) /
-			1e3, n);
-		prom_labels(f, r->pid, r->comm, r->area, "0.99");
-		fprintf(f, " %.9f\n%s_sum", ms(trace_stats_quantile(&r->st,
-			0.99)) / 1e3, n);
-		prom_labels(f, r->pid, r->comm, r->area, NULL);
-		fprintf(f, " %.9f\n%s_count", (double)r->st.lat_sum / 1e9, n);
-		prom_labels(f, r->pid, r->comm, r->area, NULL);
-		fprintf(f, " %zu\n", r->st.nlat);
+		for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			fprintf(f, "%s", n);
+			prom_labels(f, r->pid, r->comm, r->area, qs[k].label);
+			fprintf(f, " %.9f\n", (double)trace_stats_quantile(
+				&r->st, qs[k].q) / 1e9);
+		}
 	}
 }
 

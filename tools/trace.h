@@ -30,6 +30,7 @@ enum trace_kind {
 	EV_MIGRATE,		/* any reason; contig says which */
 	EV_SYNC_CPU,
 	EV_SYNC_DEVICE,
+	EV_EXIT,		/* names gone tasks; not counted */
 };
 
 /* one record, decoded by field name through the kernel's format files */
@@ -56,10 +57,11 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 		  struct tep_record *rec, struct trace_ev *ev);
 
 /* ---------------------------------------------------------- task */
-/* the process (tgid) and its comm for a task id, cached; falls back to
- * the task itself and the kernel's saved comm once the task is gone */
-void trace_task_lookup(struct tep_handle *tep, int tid, int *pid,
-		       char comm[TRACE_COMM_MAX]);
+/* the process (tgid) and its comm for a task id, cached; false (and the
+ * task itself, "?") for a task gone and not seen exiting */
+bool trace_task_lookup(int tid, int *pid, char comm[TRACE_COMM_MAX]);
+/* a sched_process_exit record: the comm of a task that may be gone */
+void trace_task_exited(int tid, const char *comm);
 void trace_task_forget_all(void);
 
 /* ---------------------------------------------------------- session */
@@ -71,7 +73,7 @@ struct trace_session {
 };
 
 /* the systems and events the tool enables; sync events only if present */
-#define TRACE_SYSTEMS { "cma", "migrate", "dma", NULL }
+#define TRACE_SYSTEMS { "cma", "migrate", "dma", "sched", NULL }
 
 /* 0, or -1 after printing what is missing and what to do */
 int trace_session_open(struct trace_session *s);
