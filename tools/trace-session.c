@@ -7,8 +7,8 @@
  * again, which also removes every event enable it held.
  *
  * When tracing cannot work, say which of the reasons it is and what to
- * do: tracefs absent from the kernel, not mounted, not permitted (root or
- * CAP_SYS_ADMIN with read access to tracefs), forbidden by lockdown, or
+ * do: tracefs absent from the kernel, not mounted, not permitted (write
+ * access to tracefs, root's by default), forbidden by lockdown, or
  * a kernel without the CMA events.
  */
 #include <errno.h>
@@ -93,8 +93,8 @@ static int check_access(const char **dir)
 
 		snprintf(what, sizeof(what), "permission denied on %s (%s)",
 			 *dir, strerror(errno));
-		fail(what, "run cmabuf-trace as root (tracefs needs "
-		     "CAP_SYS_ADMIN and write access to create an instance)");
+		fail(what, "run cmabuf-trace as root (it creates a trace "
+		     "instance, which needs write access to tracefs)");
 		return -1;
 	}
 	return 0;

@@ -3,35 +3,14 @@
  * The views: a table, JSON (schema in cmabuf-trace(1)) and the Prometheus
  * text format, plus the -v line of one allocation. comm is set by any
  * process (PR_SET_NAME) and area/device names come from the kernel: every
- * such string goes out through put_str(), escaped for where it lands.
+ * such string goes out through tools/escape.c (shared with cmabuf-stat),
+ * escaped for where it lands.
  */
 #include <inttypes.h>
 #include <string.h>
 
+#include "escape.h"
 #include "trace.h"
-
-enum esc { ESC_TERM, ESC_JSON, ESC_PROM };
-
-/*
- * The one place strings are written.
- * TODO(escape.h): replace the body with the shared helper of
- * tools/escape.h once it lands (h-stat); nothing else changes.
- */
-static void put_str(FILE *f, enum esc how, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (how != ESC_TERM && (c == '"' || c == '\\'))
-			fprintf(f, "\\%c", c);
-		else if (how == ESC_PROM && c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20 || c == 0x7f || (how == ESC_TERM && c >= 0x80))
-			fprintf(f, how == ESC_JSON ? "\\u%04x" : "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
 
 static double ms(uint64_t ns)
 {
@@ -41,16 +20,9 @@ static double ms(uint64_t ns)
 static void term_name(FILE *f, const char *s, int width)
 {
 	char buf[256];
-	FILE *m = fmemopen(buf, sizeof(buf), "w");
-	int n = 0;
 
-	if (m) {
-		put_str(m, ESC_TERM, s);
-		n = (int)ftell(m);
-		fclose(m);
-		buf[n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1] = '\0';
-	}
-	fprintf(f, "%-*s ", width, m ? buf : "?");
+	escape_str(ESCAPE_TERMINAL, s, buf, sizeof(buf));
+	fprintf(f, "%-*s ", width, buf);
 }
 
 void trace_view_alloc_line(FILE *f, const struct trace_alloc *al)
@@ -133,7 +105,7 @@ void trace_view_table(FILE *f, struct trace_report *r)
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	put_str(f, ESC_JSON, s);
+	escape_fputs(ESCAPE_JSON, s, f);
 	fputc('"', f);
 }
 
@@ -246,10 +218,10 @@ static void prom_labels(FILE *f, int pid, const char *comm, const char *area,
 			const char *quantile)
 {
 	fprintf(f, "{pid=\"%d\",comm=\"", pid);
-	put_str(f, ESC_PROM, comm);
+	escape_fputs(ESCAPE_PROMETHEUS, comm, f);
 	if (area) {
 		fprintf(f, "\",area=\"");
-		put_str(f, ESC_PROM, area);
+		escape_fputs(ESCAPE_PROMETHEUS, area, f);
 	}
 	fputc('"', f);
 	if (quantile)
