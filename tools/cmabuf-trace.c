@@ -21,8 +21,9 @@
 #include "trace.h"
 
 #define EXIT_USAGE 2
-#define POLL_NS 100000000ull	/* drain the buffers ten times a second */
-#define LAG_NS 300000000ull	/* see trace-order.c */
+#define PERIOD_MS 1000		/* a drain a second when all is quiet */
+#define DRAIN_NS 200000000	/* at most five drains a second */
+#define LAG_NS 300000000	/* see trace-order.c */
 
 enum format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 
@@ -149,16 +150,39 @@ static void on_alloc(const struct trace_alloc *al, void *data)
 	trace_view_alloc_line(data, al);
 }
 
-/* drains until the time is up or a signal came; then once more */
+static int remaining_ms(double t0, double seconds)
+{
+	double left = seconds - (now() - t0);
+
+	if (seconds <= 0)
+		return -1;
+	return left <= 0 ? 0 : (int)(left * 1000) + 1;
+}
+
+/*
+ * Drains once a second, or sooner when a CPU's buffer is half full
+ * (poll(2)), or at the end; never more often than every DRAIN_NS. Events
+ * wait LAG_NS of trace time before they are counted (trace-order.c);
+ * when a drain brings nothing new they all go.
+ */
 static void trace_loop(struct trace_session *s, struct run *r, double seconds)
 {
+	struct timespec pause = { 0, DRAIN_NS };
 	double t0 = now();
-	struct timespec poll = { 0, POLL_NS };
+	size_t before;
+	int timeout;
 
 	while (!stop && (seconds <= 0 || now() - t0 < seconds)) {
+		timeout = remaining_ms(t0, seconds);
+		if (timeout < 0 || timeout > PERIOD_MS)
+			timeout = PERIOD_MS;
+		trace_session_wait(s, timeout);
+		before = r->order.n;
 		trace_session_read(s, on_record, r);
-		trace_order_flush(&r->order, LAG_NS, feed, &r->agg);
-		nanosleep(&poll, NULL);
+		trace_order_flush(&r->order, r->order.n > before ? LAG_NS : 0,
+				  feed, &r->agg);
+		if (!stop)
+			nanosleep(&pause, NULL);
 	}
 	trace_session_read(s, on_record, r);
 	trace_order_flush(&r->order, 0, feed, &r->agg);

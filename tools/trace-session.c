@@ -6,17 +6,27 @@
  * through the instance's per-CPU raw pipes, and the instance removed
  * again, which also removes every event enable it held.
  *
+ * The pipes stay open and are polled, which wakes the tracer when a CPU's
+ * buffer is buffer_percent (50) full, else the caller's timeout ends the
+ * wait; their sub-buffers are taken apart by libtraceevent's kbuffer.
+ * Waking for every event, or reopening the pipes for each drain
+ * (tracefs_iterate_raw_events()) ten times a second, showed as overhead
+ * in the allocations being measured.
+ *
  * When tracing cannot work, say which of the reasons it is and what to
  * do: tracefs absent from the kernel, not mounted, not permitted (write
  * access to tracefs, root's by default), forbidden by lockdown, or
  * a kernel without the CMA events.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event-parse.h>
+#include <kbuffer.h>
 #include <tracefs.h>
 
 #include "trace.h"
@@ -169,6 +179,41 @@ static int enable_events(struct trace_session *s)
 	return 0;
 }
 
+/* the sub-buffer size: a page, or buffer_subbuf_size_kb (6.8 on) */
+static size_t subbuf_size(struct trace_session *s)
+{
+	long long kb = 0;
+
+	if (tracefs_instance_file_read_number(s->inst, "buffer_subbuf_size_kb",
+					      &kb) == 0 && kb > 0)
+		return (size_t)kb * 1024;
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int open_pipes(struct trace_session *s)
+{
+	int cpu;
+
+	s->page_size = subbuf_size(s);
+	s->page = malloc(s->page_size);
+	s->fds = calloc((size_t)s->ncpus, sizeof(*s->fds));
+	s->kbuf = tep_kbuffer(s->tep);
+	if (!s->page || !s->fds || !s->kbuf) {
+		fail("out of memory", "free some memory and try again");
+		return -1;
+	}
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		char file[64], *path;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", cpu);
+		path = tracefs_instance_get_file(s->inst, file);
+		s->fds[cpu] = path ? open(path, O_RDONLY | O_NONBLOCK |
+					  O_CLOEXEC) : -1;
+		tracefs_put_tracing_file(path);
+	}
+	return 0;
+}
+
 int trace_session_open(struct trace_session *s)
 {
 	const char *systems[] = TRACE_SYSTEMS;
@@ -197,10 +242,53 @@ int trace_session_open(struct trace_session *s)
 	if (enable_events(s))
 		goto fail;
 	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (open_pipes(s))
+		goto fail;
 	return 0;
 fail:
 	trace_session_close(s);
 	return -1;
+}
+
+int trace_session_wait(struct trace_session *s, int timeout_ms)
+{
+	struct pollfd pfd[256];
+	int cpu, n = 0;
+
+	for (cpu = 0; cpu < s->ncpus && n < 256; cpu++)
+		if (s->fds[cpu] >= 0)
+			pfd[n++] = (struct pollfd){ .fd = s->fds[cpu],
+						    .events = POLLIN };
+	return poll(pfd, (nfds_t)n, timeout_ms);
+}
+
+/* the records of one sub-buffer, in order */
+static int read_subbuf(struct trace_session *s, int cpu,
+		       int (*cb)(struct tep_event *, struct tep_record *,
+				 int, void *),
+		       void *data)
+{
+	struct tep_record rec;
+	unsigned long long ts;
+	void *ev;
+
+	if (kbuffer_load_subbuffer(s->kbuf, s->page) < 0)
+		return -1;
+	for (ev = kbuffer_read_event(s->kbuf, &ts); ev;
+	     ev = kbuffer_next_event(s->kbuf, &ts)) {
+		struct tep_event *event;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = ts;
+		rec.cpu = cpu;
+		rec.data = ev;
+		rec.size = kbuffer_event_size(s->kbuf);
+		rec.missed_events = kbuffer_missed_events(s->kbuf);
+		event = tep_find_event_by_record(s->tep, &rec);
+		if (event && cb(event, &rec, cpu, data))
+			return 1;
+	}
+	return 0;
 }
 
 int trace_session_read(struct trace_session *s,
@@ -208,7 +296,17 @@ int trace_session_read(struct trace_session *s,
 				 int, void *),
 		       void *data)
 {
-	return tracefs_iterate_raw_events(s->tep, s->inst, NULL, 0, cb, data);
+	int cpu;
+
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		if (s->fds[cpu] < 0)
+			continue;
+		/* each read gives one sub-buffer, or EAGAIN when empty */
+		while (read(s->fds[cpu], s->page, s->page_size) > 0)
+			if (read_subbuf(s, cpu, cb, data))
+				break;
+	}
+	return 0;
 }
 
 /* "overrun: N" and "dropped events: N" of one CPU's stats file */
@@ -251,6 +349,19 @@ long long trace_session_lost(struct trace_session *s)
 
 void trace_session_close(struct trace_session *s)
 {
+	int cpu;
+
+	for (cpu = 0; s->fds && cpu < s->ncpus; cpu++)
+		if (s->fds[cpu] >= 0)
+			close(s->fds[cpu]);
+	free(s->fds);
+	s->fds = NULL;
+	free(s->page);
+	s->page = NULL;
+	if (s->kbuf) {
+		kbuffer_free(s->kbuf);
+		s->kbuf = NULL;
+	}
 	if (s->inst) {
 		tracefs_event_disable(s->inst, NULL, NULL);
 		if (tracefs_instance_destroy(s->inst) != 0)

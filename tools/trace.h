@@ -65,11 +65,17 @@ void trace_task_exited(int tid, const char *comm);
 void trace_task_forget_all(void);
 
 /* ---------------------------------------------------------- session */
+struct kbuffer;
+
 struct trace_session {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
 	bool have_sync;		/* dma:dma_sync_sg_* (6.12 on) */
 	int ncpus;
+	int *fds;		/* per CPU trace_pipe_raw, -1 if none */
+	void *page;		/* one sub-buffer */
+	size_t page_size;
+	struct kbuffer *kbuf;
 };
 
 /* the systems and events the tool enables; sync events only if present */
@@ -77,6 +83,8 @@ struct trace_session {
 
 /* 0, or -1 after printing what is missing and what to do */
 int trace_session_open(struct trace_session *s);
+/* poll(2) on the CPUs' pipes: > 0 when one has data */
+int trace_session_wait(struct trace_session *s, int timeout_ms);
 /* drain what the kernel has; cb returns non-zero to stop early */
 int trace_session_read(struct trace_session *s,
 		       int (*cb)(struct tep_event *, struct tep_record *,
