@@ -609,6 +609,56 @@ START_TEST(test_sigterm)
 }
 END_TEST
 
+/*
+ * Lost events are reported: with one page of buffer per CPU and the
+ * tracer stopped, 200 allocations overflow it; the counts that remain
+ * are a lower bound.
+ */
+START_TEST(test_lost_events)
+{
+	const char *const args[] = { "--json", "--buffer-kb", "4", NULL };
+	char *before = tracefs_state(), *after;
+	struct tracer t;
+	json_object *doc, *total;
+	pid_t pid;
+	int i;
+
+	tracer_start(&t, args, -1, false);
+	tracer_wait_ready(&t);
+	kill(t.pid, SIGSTOP);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct cmabuf_ctx *ctx = NULL;
+		struct cmabuf_heap *heap = NULL;
+		struct cmabuf *buf = NULL;
+
+		if (cmabuf_ctx_new(&ctx) ||
+		    cmabuf_heap_open(ctx, tu_cma_heap_name(), 0, &heap))
+			_exit(1);
+		for (i = 0; i < 200; i++) {
+			if (cmabuf_alloc(heap, 2 * page, 0, &buf))
+				_exit(1);
+			buf = cmabuf_unref(buf);
+		}
+		_exit(0);
+	}
+	run_child(pid);
+	kill(t.pid, SIGCONT);
+	kill(t.pid, SIGINT);
+	ck_assert_int_eq(tracer_wait(&t), 0);
+	after = tracefs_state();
+	ck_assert_str_eq(before, after);
+	doc = parse_json(t.out);
+	ck_assert_int_gt(jint(doc, "lost_events"), 0);
+	ck_assert(json_object_object_get_ex(doc, "total", &total));
+	ck_assert_int_lt(jint(total, "allocations"), 200);
+	json_object_put(doc);
+	free(before);
+	free(after);
+}
+END_TEST
+
 static void expect_refusal(int uid, bool no_tracefs, const char *why)
 {
 	const char *const args[] = { "1", NULL };
@@ -655,6 +705,7 @@ int main(void)
 	tcase_add_test(tc, test_workload_counted);
 	tcase_add_test(tc, test_seconds_prometheus);
 	tcase_add_test(tc, test_sigterm);
+	tcase_add_test(tc, test_lost_events);
 	tcase_add_test(tc, test_unprivileged);
 	tcase_add_test(tc, test_no_tracefs);
 	suite_add_tcase(s, tc);

@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		"and how many pages the kernel migrates for them. Runs for\n"
 		"SECONDS, or until SIGINT/SIGTERM; needs root.\n\n"
 		"  -v, --verbose      one line per allocation as it happens\n"
+		"  -b, --buffer-kb KB ring buffer per CPU (default: the "
+		"kernel's)\n"
 		"  -j, --json         JSON summary (schema in cmabuf-trace(1))\n"
 		"  -P, --prometheus   Prometheus text exposition format\n"
 		"  -h, --help         this help\n"
@@ -58,10 +60,11 @@ static void usage(FILE *f)
 }
 
 static int parse_args(int argc, char **argv, enum format *fmt, bool *verbose,
-		      double *seconds)
+		      double *seconds, unsigned long *buffer_kb)
 {
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -71,9 +74,19 @@ static int parse_args(int argc, char **argv, enum format *fmt, bool *verbose,
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vjPhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vb:jPhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v': *verbose = true; break;
+		case 'b':
+			errno = 0;
+			*buffer_kb = strtoul(optarg, &end, 10);
+			if (errno || *end || !*buffer_kb || *buffer_kb > 1 << 22 ||
+			    *optarg == '-') {
+				fprintf(stderr, "cmabuf-trace: --buffer-kb needs "
+					"a size in KiB, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'j': *fmt = FMT_JSON; break;
 		case 'P': *fmt = FMT_PROMETHEUS; break;
 		case 'h': usage(stdout); return 0;
@@ -205,14 +218,15 @@ int main(int argc, char **argv)
 	enum format fmt = FMT_TABLE;
 	bool verbose = false;
 	double seconds = 0, t0;
+	unsigned long buffer_kb = 0;
 	char err[256];
 	int rc;
 
-	rc = parse_args(argc, argv, &fmt, &verbose, &seconds);
+	rc = parse_args(argc, argv, &fmt, &verbose, &seconds, &buffer_kb);
 	if (rc >= 0)
 		return rc;
 	install_signals();
-	if (trace_session_open(&s))
+	if (trace_session_open(&s, buffer_kb))
 		return EXIT_FAILURE;
 	r.dec = trace_decoder_new(s.tep, err, sizeof(err));
 	if (!r.dec) {

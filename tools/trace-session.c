@@ -214,7 +214,7 @@ static int open_pipes(struct trace_session *s)
 	return 0;
 }
 
-int trace_session_open(struct trace_session *s)
+int trace_session_open(struct trace_session *s, unsigned long buffer_kb)
 {
 	const char *systems[] = TRACE_SYSTEMS;
 	const char *dir = NULL;
@@ -237,6 +237,17 @@ int trace_session_open(struct trace_session *s)
 	if (tracefs_instance_file_write(s->inst, "trace_clock", "mono") < 0)
 		fprintf(stderr, "cmabuf-trace: note: no \"mono\" trace "
 			"clock, latencies use the default clock\n");
+	if (buffer_kb) {
+		char kb[32];
+
+		snprintf(kb, sizeof(kb), "%lu", buffer_kb);
+		if (tracefs_instance_file_write(s->inst, "buffer_size_kb",
+						kb) < 0) {
+			fail("cannot set the trace buffer size",
+			     "try a smaller --buffer-kb");
+			goto fail;
+		}
+	}
 	/* a full buffer drops new events (counted) instead of old ones */
 	tracefs_option_disable(s->inst, TRACEFS_OPTION_OVERWRITE);
 	if (enable_events(s))

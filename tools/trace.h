@@ -81,8 +81,9 @@ struct trace_session {
 /* the systems and events the tool enables; sync events only if present */
 #define TRACE_SYSTEMS { "cma", "migrate", "dma", "sched", NULL }
 
-/* 0, or -1 after printing what is missing and what to do */
-int trace_session_open(struct trace_session *s);
+/* 0, or -1 after printing what is missing and what to do; buffer_kb 0
+ * keeps the kernel's buffer size */
+int trace_session_open(struct trace_session *s, unsigned long buffer_kb);
 /* poll(2) on the CPUs' pipes: > 0 when one has data */
 int trace_session_wait(struct trace_session *s, int timeout_ms);
 /* drain what the kernel has; cb returns non-zero to stop early */
