@@ -79,8 +79,11 @@ static bool locked_down(char *mode, size_t len)
 static int check_access(const char **dir)
 {
 	char mode[32];
-	int mounted = tracefs_tracing_dir_is_mounted(false, dir);
+	/* no path asked: libtracefs 1.6 leaks the copy it hands out */
+	int mounted = tracefs_tracing_dir_is_mounted(false, NULL);
 
+	/* mounted: tracefs_tracing_dir() finds it, and mounts nothing */
+	*dir = mounted > 0 ? tracefs_tracing_dir() : NULL;
 	if (mounted <= 0 || !*dir) {
 		if (access("/sys/kernel/tracing", F_OK) != 0)
 			fail("this kernel has no tracefs (/sys/kernel/tracing)",
