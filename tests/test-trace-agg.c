@@ -76,6 +76,21 @@ START_TEST(test_start_without_finish)
 }
 END_TEST
 
+/* as when the task exits with its call open; one still open is in flight */
+START_TEST(test_exit_ends_call)
+{
+	struct trace_agg a = { 0 };
+
+	feed(&a, ev(EV_ALLOC_START, 1000, 7, 1 << 20));
+	feed(&a, ev(EV_ALLOC_START, 1500, 8, 4));
+	feed(&a, ev(EV_EXIT, 2000, 7, 0));
+	ck_assert_uint_eq(find(&a, 7, "reserved")->st.fails, 1);
+	ck_assert_uint_eq(a.events, 2);
+	ck_assert_uint_eq(trace_agg_in_flight(&a), 1);
+	trace_agg_free(&a);
+}
+END_TEST
+
 /* a finish whose start came before the trace: counted, no latency */
 START_TEST(test_finish_without_start)
 {
@@ -175,6 +190,7 @@ int main(void)
 	tcase_add_test(tc, test_interleaved_tasks);
 	tcase_add_test(tc, test_start_without_finish);
 	tcase_add_test(tc, test_finish_without_start);
+	tcase_add_test(tc, test_exit_ends_call);
 	tcase_add_test(tc, test_migrations);
 	tcase_add_test(tc, test_quantiles);
 	tcase_add_test(tc, test_order_across_cpus);

@@ -123,6 +123,20 @@ static void report(struct trace_agg *a, const struct trace_pending *p,
 		a->on_alloc(&al, a->data);
 }
 
+/* the task's open call ended without a finish event */
+static void unfinished(struct trace_agg *a, struct trace_pending *p,
+		       uint64_t ts)
+{
+	struct trace_row *r;
+
+	if (!p || !p->in_alloc)
+		return;
+	r = row(a, p->pid, p->comm, p->area);
+	BOTH(r, a, fails, 1);
+	report(a, p, ts, true, true);
+	p->in_alloc = false;
+}
+
 static void alloc_start(struct trace_agg *a, const struct trace_ev *ev)
 {
 	struct trace_pending *p = pending(a, ev, true);
@@ -130,11 +144,7 @@ static void alloc_start(struct trace_agg *a, const struct trace_ev *ev)
 
 	if (!p)
 		return;
-	if (p->in_alloc) {	/* the previous call ended without a finish */
-		r = row(a, p->pid, p->comm, p->area);
-		BOTH(r, a, fails, 1);
-		report(a, p, ev->ts, true, true);
-	}
+	unfinished(a, p, ev->ts);
 	p->pid = ev->pid;
 	memcpy(p->comm, ev->comm, sizeof(p->comm));
 	memcpy(p->area, ev->name, sizeof(p->area));
@@ -223,7 +233,8 @@ void trace_agg_feed(struct trace_agg *a, const struct trace_ev *ev)
 	struct trace_pending *p;
 	struct trace_row *r;
 
-	a->events++;
+	if (ev->kind != EV_EXIT)
+		a->events++;
 	switch (ev->kind) {
 	case EV_ALLOC_START:
 		alloc_start(a, ev);
@@ -258,8 +269,18 @@ void trace_agg_feed(struct trace_agg *a, const struct trace_ev *ev)
 		synced(a, ev);
 		break;
 	case EV_EXIT:
+		unfinished(a, pending(a, ev, false), ev->ts);
 		break;
 	}
+}
+
+size_t trace_agg_in_flight(const struct trace_agg *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->npend; i++)
+		n += a->pend[i].in_alloc;
+	return n;
 }
 
 static int by_value(const void *x, const void *y)

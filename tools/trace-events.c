@@ -13,7 +13,8 @@
  * - dma_sync_sg_for_cpu/_device (6.12 on): "device" and the dynamic array
  *   "lengths" (unsigned int per entry), summed to the bytes covered.
  * - sched_process_exit: "pid" and "comm" of a task that exits, so that a
- *   short-lived process still has a name when its events are counted.
+ *   short-lived process still has a name when its events are counted,
+ *   and an allocation it started and never finished is known to be over.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -212,10 +213,11 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 	ev->tid = tep_data_pid(d->tep, rec);
 	switch (ev->kind) {
 	case EV_EXIT:
+		/* the name now: the task is gone when this is counted */
 		str(event, rec, "comm", ev->comm, sizeof(ev->comm));
 		if (num(event, rec, "pid", &v))
 			trace_task_exited((int)v, ev->comm);
-		return false;
+		break;
 	case EV_MIGRATE_START:
 	case EV_MIGRATE:
 		decode_migrate(d, event, rec, ev);

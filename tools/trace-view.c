@@ -80,9 +80,13 @@ void trace_view_table(FILE *f, struct trace_report *r)
 	fprintf(f, "CMA allocations traced for %.1f s: %" PRIu64 " events, ",
 		r->seconds, a->events);
 	if (r->lost < 0)
-		fprintf(f, "lost events unknown\n\n");
+		fprintf(f, "lost events unknown");
 	else
-		fprintf(f, "%lld lost\n\n", r->lost);
+		fprintf(f, "%lld lost", r->lost);
+	if (trace_agg_in_flight(a))
+		fprintf(f, ", %zu allocations still in flight",
+			trace_agg_in_flight(a));
+	fprintf(f, "\n\n");
 	fprintf(f, "%-7s %-16s %-12s %7s %5s %9s %8s %8s %8s %5s %9s %8s %7s\n",
 		"PID", "COMM", "AREA", "ALLOCS", "FAIL", "PAGES", "P50_MS",
 		"P99_MS", "MAX_MS", "RETRY", "MIGRATED", "MIG_MS", "RELEASE");
@@ -135,8 +139,8 @@ void trace_view_json(FILE *f, struct trace_report *r)
 		fprintf(f, "null");
 	else
 		fprintf(f, "%lld", r->lost);
-	fprintf(f, ",\"complete\":%s,\"processes\":[",
-		a->oom ? "false" : "true");
+	fprintf(f, ",\"in_flight\":%zu,\"complete\":%s,\"processes\":[",
+		trace_agg_in_flight(a), a->oom ? "false" : "true");
 	for (i = 0; i < a->nrows; i++) {
 		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "",
 			a->rows[i].pid);

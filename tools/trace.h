@@ -30,7 +30,7 @@ enum trace_kind {
 	EV_MIGRATE,		/* any reason; contig says which */
 	EV_SYNC_CPU,
 	EV_SYNC_DEVICE,
-	EV_EXIT,		/* names gone tasks; not counted */
+	EV_EXIT,		/* names gone tasks, ends their open calls */
 };
 
 /* one record, decoded by field name through the kernel's format files */
@@ -163,6 +163,8 @@ struct trace_agg {
 
 void trace_agg_feed(struct trace_agg *a, const struct trace_ev *ev);
 void trace_agg_free(struct trace_agg *a);
+/* allocations started and neither finished nor ended by the task's exit */
+size_t trace_agg_in_flight(const struct trace_agg *a);
 /* nearest-rank quantile of the latencies, 0 without samples */
 uint64_t trace_stats_quantile(struct trace_stats *st, double q);
 
