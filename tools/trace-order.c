@@ -43,7 +43,7 @@ void trace_order_flush(struct trace_order *o, uint64_t lag,
 
 	if (lag && !horizon)
 		return;
-	/* stable enough: records of one CPU already come in order */
+	/* equal stamps are two CPUs at once: either order is true */
 	qsort(o->ev, o->n, sizeof(*o->ev), by_ts);
 	for (i = 0; i < o->n && (!lag || o->ev[i].ts <= horizon); i++)
 		fn(&o->ev[i], data);
