@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <linux/videodev2.h>
+#include <glob.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -112,7 +113,7 @@ static void append_file(char **buf, size_t *len, const char *path)
 	fclose(m);
 }
 
-/* instances and every enable that could matter, as one string */
+/* instances, every system's enable, and each event's we use, as one string */
 static char *tracefs_state(void)
 {
 	static const char *const files[] = {
@@ -134,6 +135,7 @@ static char *tracefs_state(void)
 	FILE *m = open_memstream(&all, &len);
 	FILE *ls;
 	char line[512];
+	glob_t g;
 	size_t i;
 
 	ck_assert_ptr_nonnull(m);
@@ -150,6 +152,15 @@ static char *tracefs_state(void)
 		fputs(part, m);
 		free(part);
 	}
+	ck_assert_int_eq(glob(TRACEFS "/events/*/enable", 0, NULL, &g), 0);
+	for (i = 0; i < g.gl_pathc; i++) {
+		part = NULL;
+		plen = 0;
+		append_file(&part, &plen, g.gl_pathv[i]);
+		fputs(part, m);
+		free(part);
+	}
+	globfree(&g);
 	fclose(m);
 	return all;
 }
