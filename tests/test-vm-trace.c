@@ -487,7 +487,7 @@ START_TEST(test_workload_counted)
 	char *before, *after, *verbose, *line;
 	uint64_t mig0, mig1, v4l2_allocs, v4l2_pages, heap_pages = 0;
 	struct tracer t;
-	json_object *doc, *total;
+	json_object *doc, *total, *syncs;
 	const char *comm = NULL;
 	pid_t filler, heap, v4l2;
 	int rows, lines = 0, failed = 0;
@@ -557,6 +557,13 @@ START_TEST(test_workload_counted)
 			 (int64_t)(mig1 - mig0));
 	ck_assert_int_gt(jsum(doc, heap, "pages_migrated", &rows, NULL) +
 			 jsum(doc, v4l2, "pages_migrated", &rows, NULL), 0);
+
+	/* DMA syncs are counted where the kernel has the events (6.12 on) */
+	ck_assert(json_object_object_get_ex(doc, "syncs", &syncs));
+	if (access(TRACEFS "/events/dma/dma_sync_sg_for_cpu", F_OK) == 0)
+		ck_assert(json_object_is_type(syncs, json_type_array));
+	else
+		ck_assert(json_object_is_type(syncs, json_type_null));
 
 	/* -v: one line per allocation of the heap process */
 	verbose = slurp(t.err);
