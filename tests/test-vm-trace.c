@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -755,6 +756,61 @@ START_TEST(test_failure_without_finish)
 }
 END_TEST
 
+/* an instance left by a killed tracer (its pid gone) is removed */
+START_TEST(test_stale_instance)
+{
+	const char *const args[] = { "1", NULL };
+	const char *stale = TRACEFS "/instances/cmabuf-trace.2147483646";
+	char *before = tracefs_state(), *after, *err;
+	struct tracer t;
+
+	ck_assert_int_eq(mkdir(stale, 0755), 0);
+	tracer_start(&t, args, -1, false);
+	ck_assert_int_eq(tracer_wait(&t), 0);
+	after = tracefs_state();
+	ck_assert_str_eq(before, after);
+	err = slurp(t.err);
+	ck_assert_msg(strstr(err, "removed the trace instance"), "%s", err);
+	free(err);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* cmabuf-trace -v | head: the reader goes, the tracer cleans up */
+START_TEST(test_closed_pipe)
+{
+	char *before = tracefs_state(), *after;
+	struct tracer t = { 0 };
+	int p[2], st;
+
+	snprintf(t.err, sizeof(t.err), "/tmp/trace-pipe.err");
+	close(open(t.err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	t.pid = fork();
+	ck_assert_int_ge(t.pid, 0);
+	if (t.pid == 0) {
+		int e = open(t.err, O_WRONLY);
+
+		if (dup2(p[1], 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execl(tool, tool, "-v", "60", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	tracer_wait_ready(&t);
+	close(p[0]);		/* the reader is gone */
+	run_child(fork_heap());	/* its -v lines meet EPIPE */
+	ck_assert_int_eq(waitpid(t.pid, &st, 0), t.pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	after = tracefs_state();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
 static void expect_refusal(int uid, bool no_tracefs, const char *why)
 {
 	const char *const args[] = { "1", NULL };
@@ -803,6 +859,8 @@ int main(void)
 	tcase_add_test(tc, test_sigterm);
 	tcase_add_test(tc, test_lost_events);
 	tcase_add_test(tc, test_failure_without_finish);
+	tcase_add_test(tc, test_stale_instance);
+	tcase_add_test(tc, test_closed_pipe);
 	tcase_add_test(tc, test_unprivileged);
 	tcase_add_test(tc, test_no_tracefs);
 	suite_add_tcase(s, tc);

@@ -124,6 +124,9 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	/* a closed pipe (cmabuf-trace -v | head) is EPIPE, then cleanup */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static double now(void)
@@ -161,6 +164,8 @@ static void feed(const struct trace_ev *ev, void *data)
 static void on_alloc(const struct trace_alloc *al, void *data)
 {
 	trace_view_alloc_line(data, al);
+	if (ferror(data))	/* nobody reads: stop, and clean up */
+		stop = SIGPIPE;
 }
 
 static int remaining_ms(double t0, double seconds)
@@ -256,5 +261,9 @@ int main(int argc, char **argv)
 	trace_order_free(&r.order);
 	trace_agg_free(&r.agg);
 	trace_task_forget_all();
-	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (fflush(stdout) != 0 || ferror(stdout) || stop == SIGPIPE) {
+		fprintf(stderr, "cmabuf-trace: cannot write the output\n");
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
 }

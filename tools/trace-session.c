@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,10 +134,37 @@ static int check_events(void)
 	return 0;
 }
 
+/*
+ * An instance whose tool was killed (SIGKILL leaves no chance to clean
+ * up) keeps its events enabled: remove those whose pid is gone. A pid
+ * that lives (or was reused) keeps its instance.
+ */
+static void remove_stale(void)
+{
+	char **names = tracefs_instances(
+		"^cmabuf-trace\\.[0-9][0-9]*$");	/* BRE and ERE alike */
+	struct tracefs_instance *inst;
+	size_t i;
+
+	for (i = 0; names && names[i]; i++) {
+		long pid = strtol(names[i] + strlen("cmabuf-trace."), NULL, 10);
+
+		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (inst && tracefs_instance_destroy(inst) == 0)
+			fprintf(stderr, "cmabuf-trace: removed the trace instance "
+				"%s left by a killed cmabuf-trace\n", names[i]);
+		tracefs_instance_free(inst);
+	}
+	tracefs_list_free(names);
+}
+
 static int create_instance(struct trace_session *s)
 {
 	char name[64], what[256], mode[32];
 
+	remove_stale();
 	snprintf(name, sizeof(name), "cmabuf-trace.%d", (int)getpid());
 	if (tracefs_instance_exists(name)) {
 		snprintf(what, sizeof(what), "a trace instance %s exists "
