@@ -568,6 +568,9 @@ START_TEST(test_workload_counted)
 
 	/* -v: one line per allocation of the heap process */
 	verbose = slurp(t.err);
+	/* the hostile comm on a terminal: C escapes, UTF-8 kept, one line */
+	ck_assert_msg(strstr(verbose, " v4l\"\\\\\\n\xc3\xa9x "),
+		      "comm not escaped in:\n%s", verbose);
 	for (line = strtok(verbose, "\n"); line; line = strtok(NULL, "\n")) {
 		int pid = 0;
 
