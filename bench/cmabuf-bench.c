@@ -572,6 +572,147 @@ static void bench_latency(void)
 	cmabuf_heap_unref(heap);
 }
 
+/* ---- 3b. fresh CMA allocation latency with cmabuf-trace running ---- */
+
+static pid_t tracer_start(void)
+{
+	const char *tool = getenv("CMABUF_TRACE_TOOL");
+	char path[128], st[4] = "";
+	pid_t pid = fork();
+	int i;
+
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(tool ? tool : "tools/cmabuf-trace", "cmabuf-trace",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* its last event enabled: the tracer is fully set up */
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/instances/cmabuf-"
+		 "trace.%d/events/sched/sched_process_exit/enable", (int)pid);
+	for (i = 0; i < 600 && st[0] != '1'; i++) {
+		FILE *f = fopen(path, "re");
+
+		if (f) {
+			if (!fgets(st, sizeof(st), f))
+				st[0] = '\0';
+			fclose(f);
+		}
+		if (st[0] != '1')
+			usleep(50000);
+	}
+	if (st[0] != '1')
+		die("cmabuf-trace did not start", ETIMEDOUT);
+	return pid;
+}
+
+static void tracer_stop(pid_t pid)
+{
+	kill(pid, SIGINT);
+	waitpid(pid, NULL, 0);
+}
+
+static void trace_samples(struct cmabuf_heap *heap, size_t size, double *v,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+		struct cmabuf *buf = lib_alloc(heap, size);
+
+		v[i] = (double)(now_ns() - t0);
+		cmabuf_unref(buf);
+	}
+}
+
+/* odd rounds' median over even rounds': how far apart equal runs are */
+static double off_off(const double *v, unsigned int rounds, unsigned int per)
+{
+	double *even = calloc(rounds * per, sizeof(double));
+	double *odd = calloc(rounds * per, sizeof(double));
+	unsigned int r, i, ne = 0, no = 0;
+	double ratio;
+
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < per; i++) {
+			if (r % 2)
+				odd[no++] = v[r * per + i];
+			else
+				even[ne++] = v[r * per + i];
+		}
+	ratio = quantile(odd, no, 0.5) / quantile(even, ne, 0.5);
+	free(even);
+	free(odd);
+	return ratio;
+}
+
+/*
+ * Rounds alternate which comes first, so that drift cancels. Enabling or
+ * disabling a trace event patches kernel code (static keys), which QEMU's
+ * TCG then translates again: the first allocations after a switch pay
+ * that, so each segment starts with unmeasured warm-up allocations.
+ */
+static void bench_trace(void)
+{
+	static const size_t sizes[] = { 1 * MIB, 4 * MIB, 16 * MIB };
+	enum { NS = sizeof(sizes) / sizeof(sizes[0]) };
+	struct cmabuf_heap *heap = heap_open(cma_name);
+	unsigned int rounds = quick ? 2 : 10, per = 5, r, j, k, on;
+	double *v[NS][2], warm[2];
+	pid_t t = 0;
+
+	const char *tool = getenv("CMABUF_TRACE_TOOL");
+
+	if (access(tool ? tool : "tools/cmabuf-trace", X_OK) != 0) {
+		printf("\n== cmabuf-trace overhead: skipped, no "
+		       "tools/cmabuf-trace (configured with --disable-trace?)\n");
+		cmabuf_heap_unref(heap);
+		return;
+	}
+	printf("\n== fresh CMA allocation with cmabuf-trace running vs not "
+	       "(%u samples each, alternating rounds)\n", rounds * per);
+	for (k = 0; k < NS; k++)
+		for (on = 0; on < 2; on++)
+			v[k][on] = calloc(rounds * per, sizeof(double));
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < 2; j++) {
+			on = r % 2 ? 1 - j : j;
+			if (on)
+				t = tracer_start();
+			for (k = 0; k < NS; k++)
+				trace_samples(heap, sizes[k], warm, 2);
+			for (k = 0; k < NS; k++)
+				trace_samples(heap, sizes[k], v[k][on] + r * per,
+					      per);
+			if (on)
+				tracer_stop(t);
+		}
+	}
+	printf("%-6s %14s %14s %8s %12s\n", "size", "off p50 us", "on p50 us",
+	       "ratio", "off/off");
+	for (k = 0; k < NS; k++) {
+		double off = quantile(v[k][0], rounds * per, 0.5);
+		double onp = quantile(v[k][1], rounds * per, 0.5);
+		double aa = off_off(v[k][0], rounds, per);
+
+		printf("%-6s %14.0f %14.0f %7.3fx %11.3fx\n",
+		       size_label(sizes[k]), off / 1e3, onp / 1e3, onp / off, aa);
+		json_add("\"trace_overhead_%s\":{\"off_p50_ns\":%.0f,"
+			 "\"on_p50_ns\":%.0f,\"ratio\":%.4f,\"off_off\":%.4f},",
+			 size_label(sizes[k]), off, onp, onp / off, aa);
+		free(v[k][0]);
+		free(v[k][1]);
+	}
+	printf("off/off: the same condition, odd rounds against even ones: "
+	       "the noise of this run\n");
+	printf("goal: <= 1.05x at 1M and up\n");
+	cmabuf_heap_unref(heap);
+}
+
 /* ---- 4. streaming: 1080p NV12 frames, allocate-per-frame vs pool ---- */
 
 #define IN_FLIGHT 4	/* decoder -> display queue depth */
@@ -815,6 +956,7 @@ static const struct {
 	{ "alloc", bench_alloc },
 	{ "sync", bench_sync },
 	{ "bandwidth", bench_bandwidth },
+	{ "trace", bench_trace },
 	/* the pressure sections last: the helper keeps running once started */
 	{ "latency", bench_latency },
 	{ "stream", bench_stream },
@@ -857,7 +999,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: %s [--quick] [--heap NAME] "
 				"[--frames N] [alloc|sync|latency|stream|"
-				"bandwidth]...\n", argv[0]);
+				"bandwidth|trace]...\n", argv[0]);
 			return 2;
 		}
 	}
