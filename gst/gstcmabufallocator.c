@@ -34,6 +34,13 @@ struct _GstCmaBufAllocator {
 G_DEFINE_TYPE(GstCmaBufAllocator, gst_cmabuf_allocator,
 	      GST_TYPE_DMABUF_ALLOCATOR)
 
+enum {
+	PROP_0,
+	PROP_HEAP,
+	PROP_CONTIGUOUS,
+	PROP_ALLOCATIONS,
+};
+
 GType gst_cmabuf_fallback_get_type(void)
 {
 	static const GFlagsValue values[] = {
@@ -202,9 +209,53 @@ static void gst_cmabuf_allocator_finalize(GObject *obj)
 	G_OBJECT_CLASS(gst_cmabuf_allocator_parent_class)->finalize(obj);
 }
 
+static void gst_cmabuf_allocator_get_property(GObject *obj, guint id,
+					      GValue *value, GParamSpec *pspec)
+{
+	GstCmaBufAllocator *self = GST_CMABUF_ALLOCATOR(obj);
+
+	switch (id) {
+	case PROP_HEAP:
+		g_value_set_string(value, self->heap ?
+			gst_cmabuf_allocator_get_heap_name(self) : NULL);
+		break;
+	case PROP_CONTIGUOUS:
+		g_value_set_boolean(value, self->heap &&
+			gst_cmabuf_allocator_is_contiguous(self));
+		break;
+	case PROP_ALLOCATIONS:
+		g_value_set_uint64(value,
+				   gst_cmabuf_allocator_get_allocations(self));
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+		break;
+	}
+}
+
+static void install_properties(GObjectClass *oc)
+{
+	const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+	/* the heap is chosen by gst_cmabuf_allocator_new(), which can fail */
+	g_object_class_install_property(oc, PROP_HEAP,
+		g_param_spec_string("heap", "Heap",
+			"name of the dma-heap the buffers come from", NULL, ro));
+	g_object_class_install_property(oc, PROP_CONTIGUOUS,
+		g_param_spec_boolean("contiguous", "Contiguous",
+			"whether each buffer is one physical run (a CMA heap)",
+			FALSE, ro));
+	g_object_class_install_property(oc, PROP_ALLOCATIONS,
+		g_param_spec_uint64("allocations", "Allocations",
+			"buffers allocated from the heap so far", 0,
+			G_MAXUINT64, 0, ro));
+}
+
 static void gst_cmabuf_allocator_class_init(GstCmaBufAllocatorClass *klass)
 {
 	G_OBJECT_CLASS(klass)->finalize = gst_cmabuf_allocator_finalize;
+	G_OBJECT_CLASS(klass)->get_property = gst_cmabuf_allocator_get_property;
+	install_properties(G_OBJECT_CLASS(klass));
 	GST_ALLOCATOR_CLASS(klass)->alloc = cmabuf_allocator_alloc;
 	GST_DEBUG_CATEGORY_INIT(gst_cmabuf_allocator_debug, "cmabuf", 0,
 				"libcmabuf heap allocator");

@@ -65,6 +65,7 @@ static GstCaps *template_caps(void)
 static gboolean cmabuf_pool_start(GstBaseTransform *trans)
 {
 	GstCmaBufPool *self = GST_CMABUF_POOL(trans);
+	GstAllocator *allocator;
 	GError *error = NULL;
 	gchar *heap;
 	guint min, max;
@@ -83,8 +84,8 @@ static gboolean cmabuf_pool_start(GstBaseTransform *trans)
 		g_free(heap);
 		return FALSE;
 	}
-	self->allocator = gst_cmabuf_allocator_new(heap, fallback, &error);
-	if (!self->allocator) {
+	allocator = gst_cmabuf_allocator_new(heap, fallback, &error);
+	if (!allocator) {
 		if (g_error_matches(error, GST_RESOURCE_ERROR,
 				    GST_RESOURCE_ERROR_OPEN_READ_WRITE))
 			GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE,
@@ -98,6 +99,10 @@ static gboolean cmabuf_pool_start(GstBaseTransform *trans)
 		return FALSE;
 	}
 	g_free(heap);
+	/* under the lock: get_property reads it from any thread */
+	GST_OBJECT_LOCK(self);
+	self->allocator = allocator;
+	GST_OBJECT_UNLOCK(self);
 	if (gst_cmabuf_allocator_is_fallback(
 			GST_CMABUF_ALLOCATOR(self->allocator)))
 		GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
@@ -120,9 +125,15 @@ static gboolean cmabuf_pool_stop(GstBaseTransform *trans)
 {
 	GstCmaBufPool *self = GST_CMABUF_POOL(trans);
 
+	GstAllocator *allocator;
+
 	gst_clear_object(&self->pool);
 	gst_clear_caps(&self->pool_caps);
-	gst_clear_object(&self->allocator);
+	GST_OBJECT_LOCK(self);
+	allocator = self->allocator;
+	self->allocator = NULL;
+	GST_OBJECT_UNLOCK(self);
+	gst_clear_object(&allocator);
 	return TRUE;
 }
 

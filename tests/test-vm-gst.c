@@ -186,6 +186,47 @@ START_TEST(test_appsink_yuy2_bgrx)
 }
 END_TEST
 
+/* the formats of gst/gstcmabufformat.c, as GStreamer names them */
+static bool known_format(GstVideoFormat f)
+{
+	static const char *const known[] = {
+		"NV12", "NV21", "NV16", "NV61", "I420", "YV12", "P010_10LE",
+		"YUY2", "UYVY", "RGB16", "BGR", "RGB", "BGRx", "BGRA", "RGBx",
+		"RGBA",
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(known); i++)
+		if (gst_video_format_from_string(known[i]) == f)
+			return true;
+	return false;
+}
+
+/* no caps given: negotiation picks a format of the table, not AYUV64 */
+START_TEST(test_unconstrained_caps)
+{
+	GstElement *pipe = gu_parse("videotestsrc num-buffers=3 ! cmabufpool "
+				    "name=p ! fakesink");
+	GstElement *pool = gst_bin_get_by_name(GST_BIN(pipe), "p");
+	GstPad *pad = gst_element_get_static_pad(pool, "src");
+	struct gu_result res;
+	GstCaps *caps = NULL;
+	GstVideoInfo info;
+
+	gu_play(pipe, TIMEOUT_S, &res);
+	ck_assert_msg(res.eos, "no EOS: %s", res.errors);
+	caps = gst_pad_get_current_caps(pad);
+	ck_assert_ptr_nonnull(caps);
+	ck_assert(gst_video_info_from_caps(&info, caps));
+	ck_assert_msg(known_format(GST_VIDEO_INFO_FORMAT(&info)),
+		      "negotiated %" GST_PTR_FORMAT, caps);
+	gst_caps_unref(caps);
+	gst_object_unref(pad);
+	gst_object_unref(pool);
+	gu_stop(pipe, &res);
+}
+END_TEST
+
 /* ---- kmssink: the frame on screen is one of the CMA buffers ---- */
 
 struct shown {
@@ -352,6 +393,7 @@ static Suite *gst_suite(void)
 	tcase_add_test(tc, test_appsink_nv12);
 	tcase_add_test(tc, test_appsink_i420_odd);
 	tcase_add_test(tc, test_appsink_yuy2_bgrx);
+	tcase_add_test(tc, test_unconstrained_caps);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("kmssink");
