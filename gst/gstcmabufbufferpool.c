@@ -10,6 +10,8 @@
  * bytes), told to producers and consumers through a GstVideoMeta on every
  * buffer. A producer writing through gst_video_frame_map() honours it.
  */
+#include <string.h>
+
 #include <cmabuf.h>
 
 #include "gstcmabufallocator.h"
@@ -24,7 +26,6 @@ struct _GstCmaBufBufferPool {
 	GstAllocator *allocator;
 	GstVideoInfo info;		/* offsets and strides of the layout */
 	gsize size;			/* bytes of one buffer */
-	gint allocated;			/* atomic */
 };
 
 G_DEFINE_TYPE(GstCmaBufBufferPool, gst_cmabuf_buffer_pool,
@@ -146,7 +147,6 @@ static GstFlowReturn cmabuf_pool_alloc_buffer(GstBufferPool *pool,
 				       GST_VIDEO_INFO_HEIGHT(info),
 				       GST_VIDEO_INFO_N_PLANES(info),
 				       info->offset, info->stride);
-	g_atomic_int_inc(&self->allocated);
 	*out = buf;
 	return GST_FLOW_OK;
 }
@@ -160,11 +160,6 @@ GstBufferPool *gst_cmabuf_buffer_pool_new(GstAllocator *allocator)
 	gst_object_ref_sink(self);
 	self->allocator = gst_object_ref(allocator);
 	return GST_BUFFER_POOL(self);
-}
-
-guint gst_cmabuf_buffer_pool_get_allocated(GstCmaBufBufferPool *self)
-{
-	return (guint)g_atomic_int_get(&self->allocated);
 }
 
 static void gst_cmabuf_buffer_pool_finalize(GObject *obj)

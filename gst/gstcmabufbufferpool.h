@@ -17,8 +17,6 @@ G_DECLARE_FINAL_TYPE(GstCmaBufBufferPool, gst_cmabuf_buffer_pool, GST,
 
 /* a pool whose buffers come from allocator (a GstCmaBufAllocator) */
 GstBufferPool *gst_cmabuf_buffer_pool_new(GstAllocator *allocator);
-/* buffers this pool allocated (preallocation included) */
-guint gst_cmabuf_buffer_pool_get_allocated(GstCmaBufBufferPool *self);
 /* the size of one frame of caps in libcmabuf's layout; 0 when none */
 gsize gst_cmabuf_buffer_pool_frame_size(GstCaps *caps);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -351,34 +352,83 @@ START_TEST(test_unknown_format)
 }
 END_TEST
 
-/*
- * The heap node is root:root 0600: as nobody, the error says permission
- * denied and names the node's owner and mode. A forked child drops to
- * uid/gid 65534; it reports through its exit status and stderr.
- */
-START_TEST(test_heap_without_permission)
+/* run fn as uid/gid 65534 in a forked child; true when it returned true */
+static bool as_nobody(bool (*fn)(void))
 {
-	int fds = tu_fd_count(), status;
-	pid_t pid;
+	int status;
+	pid_t pid = fork();
 
-	ck_assert_int_eq(getuid(), 0);
-	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		char *errors;
-
 		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 ||
 		    setuid(65534) < 0)
 			_exit(2);
-		errors = failure_of("videotestsrc num-buffers=5 ! cmabufpool "
-				    "! fakesink");
-		fprintf(stderr, "as uid 65534: %s", errors);
-		_exit(strstr(errors, "permission denied on the dma-heap") &&
-		      strstr(errors, "mode 0600") ? 0 : 3);
+		_exit(fn() ? 0 : 3);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child status %#x", status);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * The heap node is root:root 0600: as nobody, the error says permission
+ * denied and names the node's owner and mode.
+ */
+static bool permission_named(void)
+{
+	char *errors = failure_of("videotestsrc num-buffers=5 ! cmabufpool ! "
+				  "fakesink");
+	bool ok = strstr(errors, "permission denied on the dma-heap") &&
+		  strstr(errors, "mode 0600");
+
+	fprintf(stderr, "as uid 65534: %s", errors);
+	g_free(errors);
+	return ok;
+}
+
+START_TEST(test_heap_without_permission)
+{
+	int fds = tu_fd_count();
+
+	ck_assert_int_eq(getuid(), 0);
+	ck_assert_msg(as_nobody(permission_named),
+		      "no error naming the permission (see stderr)");
+	ck_assert_int_eq(tu_fd_count(), fds);
+}
+END_TEST
+
+/*
+ * fallback=system is opt-in: when the CMA heap cannot be opened (here:
+ * nobody may not open it, but may open the system heap, made 0666 for
+ * the test), frames flow from the system heap and a WARNING says that
+ * they are not physically contiguous.
+ */
+static bool fallback_warns(void)
+{
+	GstElement *pipe = gu_parse("videotestsrc num-buffers=5 ! cmabufpool "
+				    "fallback=system ! fakesink");
+	struct gu_result res;
+	bool ok;
+
+	gu_play(pipe, TIMEOUT_S, &res);
+	fprintf(stderr, "fallback as uid 65534: eos %d, warnings: %s", res.eos,
+		res.warnings);
+	ok = res.eos && strstr(res.warnings, "falling back to heap system") &&
+	     strstr(res.warnings, "NOT physically contiguous");
+	gu_stop(pipe, &res);
+	return ok;
+}
+
+START_TEST(test_fallback_system_warns)
+{
+	const char *node = "/dev/dma_heap/system";
+	int fds = tu_fd_count();
+	bool ok;
+
+	ck_assert_int_eq(getuid(), 0);
+	ck_assert_int_eq(chmod(node, 0666), 0);
+	ok = as_nobody(fallback_warns);
+	ck_assert_int_eq(chmod(node, 0600), 0);
+	ck_assert_msg(ok, "no fallback, or no warning (see stderr)");
 	ck_assert_int_eq(tu_fd_count(), fds);
 }
 END_TEST
@@ -409,6 +459,7 @@ static Suite *gst_suite(void)
 	tcase_add_test(tc, test_max_below_min);
 	tcase_add_test(tc, test_unknown_format);
 	tcase_add_test(tc, test_heap_without_permission);
+	tcase_add_test(tc, test_fallback_system_warns);
 	suite_add_tcase(s, tc);
 	return s;
 }
