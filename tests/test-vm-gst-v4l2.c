@@ -14,6 +14,7 @@
  * checks that no CMA buffer stays open, not the whole descriptor count;
  * test-vm-gst checks the count on pipelines without v4l2src.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ static void setup(void)
 struct seen {
 	int frames;
 	int not_ours;		/* not dma-buf memory of GstCmaBufAllocator */
+	int blank;		/* still the zeroes of a fresh CMA buffer */
 	int wrong_heap;
 	uint64_t inodes[FRAMES];
 	int distinct;
@@ -61,6 +63,35 @@ static bool known_inode(const struct seen *s, uint64_t ino)
 	return false;
 }
 
+/* the heap hands out zeroed memory: vivid's colour bars are not zero */
+static bool is_blank(GstBuffer *buf)
+{
+	GstMapInfo map;
+	bool blank = true;
+	gsize i;
+
+	if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+		return true;
+	for (i = 0; i < map.size && i < 4096 && blank; i++)
+		blank = map.data[i] == 0;
+	gst_buffer_unmap(buf, &map);
+	return blank;
+}
+
+/* frames the sink rendered (GstBaseSink's stats) */
+static guint64 rendered(GstElement *pipe)
+{
+	GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "k");
+	GstStructure *st = NULL;
+	guint64 n = 0;
+
+	g_object_get(sink, "stats", &st, NULL);
+	gst_structure_get_uint64(st, "rendered", &n);
+	gst_structure_free(st);
+	gst_object_unref(sink);
+	return n;
+}
+
 static void note_buffer(struct seen *s, GstBuffer *buf)
 {
 	GstMemory *mem = gst_buffer_peek_memory(buf, 0);
@@ -73,6 +104,8 @@ static void note_buffer(struct seen *s, GstBuffer *buf)
 		s->not_ours++;
 		return;
 	}
+	if (is_blank(buf))
+		s->blank++;
 	fd = gst_dmabuf_memory_get_fd(mem);
 	if (strcmp(gu_exp_name(fd, name, sizeof(name)),
 		   tu_cma_heap_name()) != 0)
@@ -142,6 +175,7 @@ START_TEST(test_camera_to_display_zero_copy)
 		      res.errors);
 	g_object_get(s.pool, "allocations", &allocations, NULL);
 	gst_object_unref(s.pool);
+	ck_assert_uint_eq(rendered(pipe), FRAMES);
 	gu_stop(pipe, &res);
 	if (getenv("CMABUF_GST_VERBOSE"))
 		gu_dump_fds("after NULL");
@@ -149,6 +183,7 @@ START_TEST(test_camera_to_display_zero_copy)
 
 	ck_assert_int_eq(s.frames, FRAMES);
 	ck_assert_int_eq(s.not_ours, 0);
+	ck_assert_int_eq(s.blank, 0);
 	ck_assert_int_eq(s.wrong_heap, 0);
 	/* the capture driver filled the pool's buffers, recycled */
 	ck_assert_int_le(s.distinct, (int)allocations);
