@@ -26,6 +26,7 @@ struct dt_session {
 	struct tep_handle *tep;
 	struct tep_event *ev[4];	/* by enum dt_kind */
 	char name[64];
+	int pid;	/* whose events count: the caller's */
 };
 
 static const char *const event_names[] = {
@@ -85,7 +86,8 @@ struct dt_session *dt_open(const char **why)
 		*why = "out of memory";
 		return NULL;
 	}
-	snprintf(s->name, sizeof(s->name), "cmabuf-dma-%d", (int)getpid());
+	s->pid = (int)getpid();
+	snprintf(s->name, sizeof(s->name), "cmabuf-dma-%d", s->pid);
 	s->tep = tracefs_local_events_system(NULL, systems);
 	s->inst = tracefs_instance_create(s->name);
 	*why = "cannot set up the tracefs instance";
@@ -220,7 +222,11 @@ static int on_record(struct tep_event *e, struct tep_record *r, int cpu,
 	unsigned long long dir;
 	int kind = kind_of(c->s, e);
 
-	if (kind < 0)
+	/*
+	 * The syncs a call asks for run in the calling task: other devices'
+	 * DMA elsewhere in the system (a board's MMC, USB, ...) is not ours
+	 */
+	if (kind < 0 || tep_data_pid(c->s->tep, r) != c->s->pid)
 		return 0;
 	if (c->n >= c->max) {
 		c->err = -ENOSPC;

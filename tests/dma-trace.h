@@ -57,7 +57,9 @@ const char *dt_instance_name(const struct dt_session *s);
 
 /*
  * Drain what the instance holds (consuming read, ordered by timestamp)
- * into at most max events; returns how many were read, or -errno.
+ * into at most max events: those of the process that called dt_open()
+ * (single-threaded callers: the events of their calls). Returns how
+ * many were kept, or -errno.
  */
 int dt_collect(struct dt_session *s, struct dt_event *ev, size_t max);
 /* throw away what the instance holds */

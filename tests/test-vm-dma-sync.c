@@ -48,8 +48,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <drm_fourcc.h>
 #include <linux/videodev2.h>
+#include <tracefs.h>
 #include <xf86drm.h>
 
 #include "dma-trace.h"
@@ -347,13 +347,15 @@ static char *read_file(const char *path)
 
 START_TEST(test_instance_left_as_found)
 {
-	static const char top[] =
-		"/sys/kernel/tracing/events/dma/dma_sync_sg_for_cpu/enable";
-	char before[256], inst[PATH_MAX];
+	const char *dir = tracefs_tracing_dir();
+	char top[PATH_MAX], inst[PATH_MAX], before[256];
 	struct stat st;
 
 	ck_assert_ptr_nonnull(trace);
-	snprintf(inst, sizeof(inst), "/sys/kernel/tracing/instances/%s",
+	ck_assert_ptr_nonnull(dir);
+	snprintf(top, sizeof(top), "%s/events/dma/dma_sync_sg_for_cpu/enable",
+		 dir);
+	snprintf(inst, sizeof(inst), "%s/instances/%s", dir,
 		 dt_instance_name(trace));
 	ck_assert_int_eq(stat(inst, &st), 0);
 	/* enabled in our instance */
@@ -363,9 +365,10 @@ START_TEST(test_instance_left_as_found)
 	snprintf(before, sizeof(before), "%s", read_file(top));
 	dt_close(trace);
 	trace = NULL;
+	/* the top level as it was, the instance gone */
 	ck_assert_str_eq(read_file(top), before);
-	snprintf(inst, sizeof(inst), "/sys/kernel/tracing/instances/cmabuf-"
-		 "dma-%d", (int)getpid());
+	snprintf(inst, sizeof(inst), "%s/instances/cmabuf-dma-%d", dir,
+		 (int)getpid());
 	ck_assert_int_ne(stat(inst, &st), 0);
 	ck_assert_int_eq(errno, ENOENT);
 }
