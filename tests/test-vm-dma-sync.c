@@ -66,6 +66,7 @@ static struct dt_event ev[MAX_EVENTS];
 static int fds_at_start;
 static long dma_errors_at_start;
 static bool dma_debug;	/* CONFIG_DMA_API_DEBUG: always in the test VM */
+static bool events;	/* the kernel has the dma:* events (main() probed) */
 
 static long dma_api_errors(void)
 {
@@ -92,6 +93,8 @@ static void setup(void)
 	tu_fixture_open(&ctx, &cma, NULL, &fds_at_start);
 	dma_errors_at_start = dma_api_errors();
 	trace = dt_open(&why);
+	/* never fall back to the reduced check silently */
+	ck_assert_msg(!events || trace, "tracefs instance: %s", why);
 }
 
 static void teardown(void)
@@ -826,14 +829,14 @@ static bool coherent_arch(void)
 #endif
 }
 
-static Suite *dma_sync_suite(bool events)
+static Suite *dma_sync_suite(bool traced)
 {
 	Suite *s = suite_create("vm-dma-sync");
-	TCase *tc = tcase_create(events ? "trace" : "no-events");
+	TCase *tc = tcase_create(traced ? "trace" : "no-events");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	if (events)
+	if (traced)
 		tcase_add_test(tc, test_instance_left_as_found);
 	tcase_add_test(tc, test_no_attachment_no_sync);
 	tcase_add_test(tc, test_vivid_dma_contig_capture_read);
@@ -851,7 +854,6 @@ int main(void)
 	const char *missing = tu_missing_cma(), *why = NULL;
 	struct dt_session *probe;
 	cpu_set_t one;
-	bool events;
 
 	if (missing)
 		return tu_cannot_run(missing);
