@@ -16,6 +16,7 @@
 
 #include <linux/types.h>
 
+#include "sw-sync.h"
 #include "testutil.h"
 
 static struct cmabuf_ctx *ctx;
