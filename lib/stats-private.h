@@ -37,7 +37,7 @@ struct fdinfo_dmabuf {
 	uint64_t size;		/* "size:" bytes */
 	uint64_t count;		/* "count:" file references */
 	char exp_name[64];	/* "exp_name:" exporter (heap name) */
-	char name[64];		/* "name:" DMA_BUF_SET_NAME, "" if none */
+	char name[64];		/* "name:" to the end of the file, "" if none */
 	bool has_ino;
 	bool has_count;
 };
@@ -45,7 +45,9 @@ struct fdinfo_dmabuf {
 /*
  * Returns 1 when the fdinfo text describes a dma-buf (it has "size:" and
  * "exp_name:" lines), 0 when it does not (another kind of file, or a
- * text too damaged to tell).
+ * text too damaged to tell). The name (DMA_BUF_SET_NAME: any bytes but
+ * NUL) comes last and runs to the end of the text, newlines included;
+ * only lines before it count, the first of each key.
  */
 int parse_fdinfo_dmabuf(const char *buf, size_t len,
 			struct fdinfo_dmabuf *out);
