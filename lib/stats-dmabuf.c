@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Who holds which dma-buf: every process's descriptors (fdinfo) and
- * mappings (maps), merged by inode, plus the kernel's own list in
+ * Who holds which dma-buf: every process's descriptors (fdinfo) and, with
+ * CMABUF_STATS_MAPPINGS, mappings (maps), merged by inode, plus the kernel's own list in
  * /sys/kernel/dmabuf/buffers (5.13..6.x) for buffers no process shows.
  * A process we may not read is counted, never fatal.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@ struct scan {
 	struct stats_process *procs;
 	size_t nprocs;
 	uint64_t scanned, denied;
+	bool mappings;		/* CMABUF_STATS_MAPPINGS: read maps too */
 };
 
 static int hold_add(struct scan *sc, const struct hold *h)
@@ -114,34 +116,45 @@ static int scan_fd(struct scan *sc, const char *pdir, int pid, const char *fd)
 	return hold_add(sc, &h);
 }
 
+/*
+ * A browser or a JVM has tens of thousands of mappings: read maps line by
+ * line, in bounded memory, to the end. Each read takes the process's mmap
+ * lock, which is why CMABUF_STATS_MAPPINGS is a source of its own.
+ */
 static int scan_maps(struct scan *sc, const char *pdir, int pid)
 {
 	struct maps_dmabuf m;
-	size_t off = 0, n;
-	char path[PATH_MAX + 16], *text;
+	char path[PATH_MAX + 16], *line = NULL;
+	size_t cap = 0;
 	ssize_t len;
 	bool is;
 	int ret = 0;
+	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/maps", pdir);
-	text = read_text(path, 1 << 20, &len);
-	if (!text)
-		return len == -ENOMEM ? -ENOMEM : 0;
-	while (ret == 0 && (n = parse_maps_line(text + off, (size_t)len - off,
-						&is, &m)) > 0) {
-		off += n;
-		if (is) {
-			struct hold h = { .ino = m.ino, .pid = pid,
-					  .size = m.end - m.start };
+	f = fopen(path, "re");
+	if (!f)
+		return 0;	/* exited meanwhile, or not ours to read */
+	errno = 0;
+	while (ret == 0 && (len = getline(&line, &cap, f)) > 0) {
+		struct hold h = { .pid = pid };
 
-			snprintf(h.name, sizeof(h.name), "%s", m.name);
-			ret = hold_add(sc, &h);
-		}
+		parse_maps_line(line, (size_t)len, &is, &m);
+		if (!is)
+			continue;
+		h.ino = m.ino;
+		h.size = m.end - m.start;
+		snprintf(h.name, sizeof(h.name), "%s", m.name);
+		ret = hold_add(sc, &h);
 	}
-	free(text);
+	if (ret == 0 && errno == ENOMEM)
+		ret = -ENOMEM;
+	free(line);
+	fclose(f);
 	return ret;
 }
 
+/* comm as the kernel wrote it: only its own trailing newline goes */
 static void read_comm(const char *pdir, char *comm, size_t size)
 {
 	char path[PATH_MAX + 16];
@@ -153,8 +166,9 @@ static void read_comm(const char *pdir, char *comm, size_t size)
 		n = (ssize_t)strlen(comm);
 	if (n < 0)
 		n = 0;
+	if (n > 0 && comm[n - 1] == '\n')
+		n--;
 	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
 }
 
 static int scan_process(struct scan *sc, int pid)
@@ -180,7 +194,7 @@ static int scan_process(struct scan *sc, int pid)
 		    fd_may_be_dmabuf(fddir, de->d_name))
 			ret = scan_fd(sc, pdir, pid, de->d_name);
 	closedir(d);
-	if (ret == 0)
+	if (ret == 0 && sc->mappings)
 		ret = scan_maps(sc, pdir, pid);
 	if (ret < 0 || sc->nholds == first)
 		return ret;
@@ -388,7 +402,8 @@ static int build_buffers(struct scan *sc, struct cmabuf_stats *st)
 
 int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
 {
-	struct scan sc = { .ctx = ctx };
+	struct scan sc = { .ctx = ctx,
+			   .mappings = st->what & CMABUF_STATS_MAPPINGS };
 	uint64_t bytes = 0;
 	size_t i;
 	int ret;

@@ -258,6 +258,9 @@ CMABUF_EXPORT int cmabuf_stats_read(struct cmabuf_ctx *ctx, unsigned int what,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	/* mappings are a part of the buffer scan */
+	if (what & CMABUF_STATS_MAPPINGS)
+		what |= CMABUF_STATS_BUFFERS;
 	st->refcount = 1;
 	st->what = what;
 	st->page_size = (uint64_t)sysconf(_SC_PAGESIZE);

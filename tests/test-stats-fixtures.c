@@ -181,6 +181,49 @@ START_TEST(test_heaps_and_buffers)
 }
 END_TEST
 
+/*
+ * A process with 40 000 mappings (a 3 MiB maps file, more than the 1 MiB
+ * the scan once read) whose dma-buf mapping comes last: found with
+ * CMABUF_STATS_MAPPINGS, and not read at all without it.
+ */
+START_TEST(test_large_maps_file)
+{
+	static const char *const files[] = { "proc/77/fdinfo/", "proc/77/maps",
+					     NULL };
+	struct cmabuf_stats *st = NULL;
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *tree = tu_make_tree(files), path[4200];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/proc/77/maps", tree);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 40000; i++)
+		fprintf(f, "%012x-%012x rw-p 00000000 00:00 0 "
+			"                         /memfd:pad (deleted)\n",
+			0x10000000 + i * 0x2000, 0x10001000 + i * 0x2000);
+	fprintf(f, "7f0000000000-7f0000300000 rw-s 00000000 00:0c 4321"
+		"                      /dmabuf:last\n");
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_MAPPINGS, &st), 0);
+	ck_assert(cmabuf_stats_get_sources(st) & CMABUF_STATS_BUFFERS);
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 1);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_inode(st, 0), 4321);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, 0), 3 * MIB);
+	ck_assert_str_eq(cmabuf_stats_buffer_get_name(st, 0), "last");
+	st = cmabuf_stats_unref(st);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_BUFFERS, &st), 0);
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 0);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(tree);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stats-fixtures");
@@ -190,6 +233,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_system_counters, 0, n);
 	tcase_add_loop_test(tc, test_cma_area, 0, n);
 	tcase_add_loop_test(tc, test_heaps_and_buffers, 0, n);
+	tcase_add_test(tc, test_large_maps_file);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
