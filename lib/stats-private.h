@@ -136,6 +136,12 @@ void cma_area_derive(struct stats_area *a);
 /* index of the area serving heap_name, or -ENOENT */
 int cma_area_for_heap(const struct stats_area *areas, size_t n,
 		      const char *heap_name);
+/*
+ * Bytes per page of the tree ctx reads (stats-pagesize.c): sysconf() on
+ * the live system; for a captured tree its "pagesize" file, else derived
+ * from CmaTotal and the areas' page counts, else sysconf() with a log line.
+ */
+uint64_t stats_page_size(struct cmabuf_ctx *ctx);
 /* scan /proc for dma-bufs (CMABUF_STATS_BUFFERS) */
 int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st);
 

@@ -224,6 +224,72 @@ START_TEST(test_large_maps_file)
 }
 END_TEST
 
+static void write_text(const char *tree, const char *file, const char *text)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tree, file);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void check_16k_area(struct cmabuf_ctx *ctx)
+{
+	struct cmabuf_stats *st = NULL;
+	uint64_t v = 0;
+	size_t i;
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_ALL, &st), 0);
+	ck_assert_int_eq(cmabuf_stats_find_area(st, "linux,cma", &i), 0);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_TOTAL),
+			  128 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_USED), 16 * MIB);
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_NR_FREE_CMA, &v), 0);
+	ck_assert_uint_eq(v, 176 * MIB);
+	cmabuf_stats_unref(st);
+}
+
+/* a 16K-page board's tree reads the same on any host: recorded */
+START_TEST(test_page_size_recorded)
+{
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char root[4096];
+
+	snprintf(root, sizeof(root), "%s/tests/data-hand/6.12-16k",
+		 getenv("abs_top_srcdir") ? getenv("abs_top_srcdir") : ".");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, root), 0);
+	check_16k_area(ctx);
+	cmabuf_ctx_unref(ctx);
+}
+END_TEST
+
+/* ... and derived from CmaTotal (kB) when no pagesize file says it */
+START_TEST(test_page_size_derived)
+{
+	static const char *const files[] = {
+		"proc/vmstat", "proc/meminfo",
+		"sys/kernel/debug/cma/linux,cma/count",
+		"sys/kernel/debug/cma/linux,cma/used",
+		"sys/kernel/debug/cma/pool/count", NULL,
+	};
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *tree = tu_make_tree(files);
+
+	write_text(tree, "proc/meminfo", "CmaTotal:   196608 kB\n");
+	write_text(tree, "proc/vmstat", "nr_free_cma 11264\n");
+	write_text(tree, "sys/kernel/debug/cma/linux,cma/count", "8192\n");
+	write_text(tree, "sys/kernel/debug/cma/linux,cma/used", "1024\n");
+	write_text(tree, "sys/kernel/debug/cma/pool/count", "4096\n");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
+	check_16k_area(ctx);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(tree);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stats-fixtures");
@@ -234,6 +300,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_cma_area, 0, n);
 	tcase_add_loop_test(tc, test_heaps_and_buffers, 0, n);
 	tcase_add_test(tc, test_large_maps_file);
+	tcase_add_test(tc, test_page_size_recorded);
+	tcase_add_test(tc, test_page_size_derived);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
