@@ -32,7 +32,7 @@ struct scan {
 	struct hold *holds;
 	size_t nholds, cap;
 	struct stats_process *procs;
-	size_t nprocs;
+	size_t nprocs, procs_cap;
 	uint64_t scanned, denied;
 	bool mappings;		/* CMABUF_STATS_MAPPINGS: read maps too */
 };
@@ -171,6 +171,27 @@ static void read_comm(const char *pdir, char *comm, size_t size)
 	comm[n] = '\0';
 }
 
+/* a holder: its pid and comm (the counts come in proc_count()) */
+static int proc_add(struct scan *sc, const char *pdir, int pid)
+{
+	struct stats_process *p;
+
+	if (sc->nprocs == sc->procs_cap) {
+		size_t cap = sc->procs_cap ? sc->procs_cap * 2 : 16;
+
+		p = realloc(sc->procs, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		sc->procs = p;
+		sc->procs_cap = cap;
+	}
+	p = &sc->procs[sc->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	read_comm(pdir, p->comm, sizeof(p->comm));
+	return 0;
+}
+
 static int scan_process(struct scan *sc, int pid)
 {
 	size_t first = sc->nholds;
@@ -198,20 +219,7 @@ static int scan_process(struct scan *sc, int pid)
 		ret = scan_maps(sc, pdir, pid);
 	if (ret < 0 || sc->nholds == first)
 		return ret;
-	{
-		struct stats_process *np;
-
-		np = realloc(sc->procs, (sc->nprocs + 1) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		sc->procs = np;
-		memset(&np[sc->nprocs], 0, sizeof(*np));
-		np[sc->nprocs].pid = pid;
-		read_comm(pdir, np[sc->nprocs].comm,
-			  sizeof(np[sc->nprocs].comm));
-		sc->nprocs++;
-	}
-	return 0;
+	return proc_add(sc, pdir, pid);
 }
 
 static int parse_pid(const char *s)
@@ -366,10 +374,22 @@ static void proc_count(struct cmabuf_stats *st)
 	}
 }
 
+/* the end of the run of holds of one inode starting at i */
+static size_t same_inode_end(const struct scan *sc, size_t i)
+{
+	size_t j;
+
+	for (j = i + 1; j < sc->nholds; j++)
+		if (sc->holds[j].ino != sc->holds[i].ino ||
+		    sc->holds[i].ino == 0)
+			break;
+	return j;
+}
+
 static int build_buffers(struct scan *sc, struct cmabuf_stats *st)
 {
-	size_t i, j;
-	int ret;
+	size_t i, n = 0;
+	int ret = 0;
 
 	/* qsort() of a NULL array is undefined, even with no elements */
 	if (sc->nholds > 1)
@@ -379,23 +399,19 @@ static int build_buffers(struct scan *sc, struct cmabuf_stats *st)
 	st->procs = sc->procs;
 	st->nprocs = sc->nprocs;
 	sc->procs = NULL;
-	for (i = 0; i < sc->nholds; i = j) {
-		struct stats_buffer *nb;
-
-		for (j = i + 1; j < sc->nholds; j++)
-			if (sc->holds[j].ino != sc->holds[i].ino ||
-			    sc->holds[i].ino == 0)
-				break;
-		nb = realloc(st->buffers, (st->nbuffers + 1) * sizeof(*nb));
-		if (!nb)
-			return -ENOMEM;
-		st->buffers = nb;
-		memset(&nb[st->nbuffers], 0, sizeof(*nb));
-		ret = merge_buffer(sc, &nb[st->nbuffers], i, j);
-		st->nbuffers++;
-		if (ret < 0)
-			return ret;
-	}
+	/* one allocation: 500 processes x 20 buffers is 10 000 of them */
+	for (i = 0; i < sc->nholds; i = same_inode_end(sc, i))
+		n++;
+	if (n == 0)
+		return 0;
+	st->buffers = calloc(n, sizeof(*st->buffers));
+	if (!st->buffers)
+		return -ENOMEM;
+	for (i = 0; i < sc->nholds && ret == 0; i = same_inode_end(sc, i))
+		ret = merge_buffer(sc, &st->buffers[st->nbuffers++], i,
+				   same_inode_end(sc, i));
+	if (ret < 0)
+		return ret;
 	proc_count(st);
 	return 0;
 }
