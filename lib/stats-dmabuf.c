@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Who holds which dma-buf: every process's descriptors (fdinfo) and, with
- * CMABUF_STATS_MAPPINGS, mappings (maps), merged by inode, plus the kernel's own list in
- * /sys/kernel/dmabuf/buffers (5.13..6.x) for buffers no process shows.
+ * CMABUF_STATS_MAPPINGS, its mappings (maps), merged by inode, plus the
+ * kernel's own list in /sys/kernel/dmabuf/buffers (5.13..6.x) for buffers
+ * no process shows.
  * A process we may not read is counted, never fatal.
  */
 #include <dirent.h>

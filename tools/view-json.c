@@ -2,7 +2,7 @@
 /*
  * --json: schema_version 1, documented in cmabuf-stat(1). Strings are
  * escaped by escape.h: valid UTF-8 passes as is, invalid bytes become
- * U+FFFD, control characters \\u00XX; the document is always valid JSON.
+ * U+FFFD, control characters \u00XX; the document is always valid JSON.
  */
 #include <inttypes.h>
 #include <stdio.h>

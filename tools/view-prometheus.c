@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * --prometheus: the text exposition format (0.0.4). Label values go
- * through escape.h (\\\\ \\" \\n, valid UTF-8 only). This view reads no
+ * through escape.h (\\ \" \n, valid UTF-8 only). This view reads no
  * process's mappings unless --with-mappings asks for them: a scrape runs
  * every few seconds, and each maps file takes its process's mmap lock.
  */

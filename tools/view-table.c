@@ -9,8 +9,8 @@
 
 #include "cmabuf-stat.h"
 
-/* room for a 31-byte name escaped byte by byte (\\xNN) */
-#define NAME_BUF 160
+/* room for a 63-byte name escaped byte by byte (\xNN) */
+#define NAME_BUF 256
 
 static void print_areas(const struct cmabuf_stats *st)
 {
