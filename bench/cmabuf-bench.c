@@ -196,9 +196,9 @@ static const char *size_label(size_t size)
 
 	i = (i + 1) % 4;
 	if (size >= MIB && size % MIB == 0)
-		snprintf(buf[i], sizeof(buf[i]), "%zuM", size / MIB);
+		snprintf(buf[i], sizeof(buf[i]), "%zuM", (size_t)(size / MIB));
 	else
-		snprintf(buf[i], sizeof(buf[i]), "%zuK", size / KIB);
+		snprintf(buf[i], sizeof(buf[i]), "%zuK", (size_t)(size / KIB));
 	return buf[i];
 }
 

@@ -190,6 +190,12 @@ struct cmabuf_plane_layout {
 	uint32_t size;		/* bytes of the plane */
 };
 
+/*
+ * The caller allocates it: start from cmabuf_layout_init() (or zero it)
+ * and keep the reserved fields zero, so that a later version can give
+ * them a meaning. The fields are laid out without implicit padding: the
+ * struct is 160 bytes on every ABI.
+ */
 struct cmabuf_layout {
 	uint32_t fourcc;	/* DRM_FORMAT_* from drm_fourcc.h */
 	uint32_t width;		/* pixels */
@@ -197,7 +203,15 @@ struct cmabuf_layout {
 	unsigned int flags;	/* CMABUF_IMAGE_PER_PLANE or 0 */
 	unsigned int num_planes;
 	struct cmabuf_plane_layout planes[CMABUF_MAX_PLANES];
+	uint32_t reserved0;	/* zero */
 	uint64_t size;		/* sum of the plane sizes */
+	/*
+	 * DRM_FORMAT_MOD_* (drm_fourcc.h): DRM_FORMAT_MOD_LINEAR (0) from
+	 * cmabuf_layout_init(). A tiled or compressed layout (a decoder's
+	 * SAND, AFBC...) is described by its modifier and taken as given.
+	 */
+	uint64_t modifier;
+	uint64_t reserved[7];	/* zero */
 };
 
 int cmabuf_layout_init(struct cmabuf_layout *layout, uint32_t drm_fourcc,
@@ -289,9 +303,11 @@ int cmabuf_v4l2_export(struct cmabuf_ctx *ctx, int video_fd, uint32_t type,
 /*
  * PRIME import into the DRM device drm_fd (borrowed). The kernel gives
  * the same GEM handle each time one dma-buf is imported into one DRM
- * file, so the library counts imports per (drm_fd, handle): call
+ * file, so the library counts its imports per (DRM file, handle), the
+ * file known by identity (kcmp), not by descriptor number: call
  * cmabuf_drm_close_handle() once per successful import; the handle is
- * closed with the last one.
+ * closed with the last one, also for anyone else who imported the same
+ * dma-buf into that file outside libcmabuf (see cmabuf_drm_import(3)).
  */
 int cmabuf_drm_import(struct cmabuf *buf, int drm_fd, uint32_t *handle);
 int cmabuf_drm_close_handle(struct cmabuf_ctx *ctx, int drm_fd,
@@ -300,9 +316,13 @@ int cmabuf_drm_close_handle(struct cmabuf_ctx *ctx, int drm_fd,
 int cmabuf_drm_export(struct cmabuf_ctx *ctx, int drm_fd, uint32_t handle,
 		      struct cmabuf **out);
 /*
- * A framebuffer (LINEAR) showing img on drm_fd; the framebuffer holds
- * the buffers, no GEM handle stays open. Remove it with
- * cmabuf_drm_remove_fb().
+ * A framebuffer showing img on the device of drm_fd, with the layout's
+ * modifier (AddFB2WithModifiers; -EOPNOTSUPP for a non-linear one where
+ * the driver has no modifier support). It is made on a DRM file of the
+ * library's own, so the caller's GEM handles are never touched; its id
+ * works on any descriptor of the device. The framebuffer holds the
+ * buffers, no GEM handle stays open. Remove it with
+ * cmabuf_drm_remove_fb() (drmModeRmFB() on drm_fd cannot).
  */
 int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 		      uint32_t *fb_id);
@@ -347,7 +367,11 @@ enum cmabuf_stat {
 	CMABUF_STAT_DMABUF_BYTES,	/* their total size, bytes */
 	CMABUF_STAT_PROCS_SCANNED,	/* processes whose fds were read */
 	CMABUF_STAT_PROCS_DENIED,	/* processes not readable (EACCES) */
-	CMABUF_STAT_MAX_			/* not a key: the number of keys */
+	/*
+	 * New keys are appended here. There is no "number of keys" value:
+	 * it would change with every key added; cmabuf_stat_name() returns
+	 * NULL past the last key this library knows.
+	 */
 };
 
 /* fields of one CMA area (pages unless noted) */
@@ -368,7 +392,7 @@ enum cmabuf_area_stat {
 	CMABUF_AREA_SPACE_USED,
 	CMABUF_AREA_SPACE_FREE,
 	CMABUF_AREA_SPACE_LARGEST_FREE,
-	CMABUF_AREA_MAX_			/* not a key: the number of keys */
+	/* new keys are appended; cmabuf_area_stat_name() NULL past the last */
 };
 
 /*
@@ -573,6 +597,7 @@ struct cmabuf_telemetry {
 	uint64_t total_ns;	/* time spent in the allocation ioctl */
 	uint64_t max_ns;
 	uint64_t histogram[CMABUF_TELEMETRY_BUCKETS];
+	uint64_t reserved[8];	/* zero; room for new counters */
 };
 
 int cmabuf_ctx_set_telemetry(struct cmabuf_ctx *ctx, int enable);

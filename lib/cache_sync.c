@@ -4,7 +4,8 @@
  *
  * begin waits interruptibly on the buffer's fences, so the kernel may
  * answer EINTR or EAGAIN; the ioctl must then be restarted with the same
- * arguments (Documentation/driver-api/dma-buf.rst).
+ * arguments (Documentation/driver-api/dma-buf.rst): ioctl_restart(),
+ * whose EAGAIN retries are bounded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,16 +21,11 @@ static bool sync_flags_valid(unsigned int flags)
 	return (flags & ~CMABUF_SYNC_RW) == 0 && (flags & CMABUF_SYNC_RW);
 }
 
-/* the restart loop of ioctl_restart(), inlined: this is the hot path */
 static inline int do_sync(struct cmabuf *buf, uint64_t kflags)
 {
 	struct dma_buf_sync sync = { .flags = kflags };
-	int ret;
 
-	do {
-		ret = ioctl(buf->fd, DMA_BUF_IOCTL_SYNC, &sync);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-	return ret < 0 ? -errno : 0;
+	return ioctl_restart(buf->fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
 static uint64_t to_kernel_flags(unsigned int flags)
@@ -44,15 +40,61 @@ static uint64_t to_kernel_flags(unsigned int flags)
 }
 
 /*
- * The open bracket is one word: begin/end sit on the per-frame path, where
- * a mutex cost 20% and a compare-and-swap 11% over the raw ioctl pair
- * (bench/cmabuf-bench.c, under emulation). One buffer's bracket belongs to
- * one thread at a time (cmabuf_sync_begin(3)); within that rule plain
- * relaxed accesses see every misuse.
+ * Open brackets are counted per flags value (READ, WRITE, RW) in one
+ * atomic word, SYNC_BITS bits each, so that several threads may read (or
+ * write) one buffer at once, as the kernel allows: DMA_BUF_IOCTL_SYNC
+ * keeps no state per caller, each START and END does its cache
+ * maintenance. Every begin that returned 0 needs one end with the same
+ * flags, and every end the bookkeeping accepts issues its SYNC_END.
+ * A compare-and-swap loop updates the word, so a racing begin and end can
+ * neither lose a count nor refuse a valid end (the hot path: one
+ * uncontended lock cmpxchg per call; see bench/cmabuf-bench.c).
  */
+#define SYNC_BITS 10
+#define SYNC_MAX ((1u << SYNC_BITS) - 1)
+
+static unsigned int sync_shift(unsigned int flags)
+{
+	return (flags - 1) * SYNC_BITS;	/* READ 0, WRITE 10, RW 20 */
+}
+
+static unsigned int sync_count(unsigned int word, unsigned int flags)
+{
+	return (word >> sync_shift(flags)) & SYNC_MAX;
+}
+
+/* count one more open bracket of flags; false when the count is full */
+static bool bracket_open(struct cmabuf *buf, unsigned int flags)
+{
+	unsigned int old = __atomic_load_n(&buf->sync_open, __ATOMIC_RELAXED);
+
+	do {
+		if (sync_count(old, flags) == SYNC_MAX)
+			return false;
+	} while (!__atomic_compare_exchange_n(&buf->sync_open, &old,
+					      old + (1u << sync_shift(flags)),
+					      true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+/* close one open bracket of flags; the word before, or ~0u if none */
+static unsigned int bracket_close(struct cmabuf *buf, unsigned int flags)
+{
+	unsigned int old = __atomic_load_n(&buf->sync_open, __ATOMIC_RELAXED);
+
+	do {
+		if (sync_count(old, flags) == 0)
+			return old ? old : ~0u;
+	} while (!__atomic_compare_exchange_n(&buf->sync_open, &old,
+					      old - (1u << sync_shift(flags)),
+					      true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	return old;
+}
+
 CMABUF_EXPORT int cmabuf_sync_begin(struct cmabuf *buf, unsigned int flags)
 {
-	unsigned int open_flags = 0;
 	int ret;
 
 	if (!buf)
@@ -61,26 +103,25 @@ CMABUF_EXPORT int cmabuf_sync_begin(struct cmabuf *buf, unsigned int flags)
 		log_bug_client(buf->ctx, "bad sync flags %#x\n", flags);
 		return -EINVAL;
 	}
-	open_flags = __atomic_load_n(&buf->sync_flags, __ATOMIC_RELAXED);
-	if (open_flags != 0) {
-		log_bug_client(buf->ctx, "sync begin inside an open begin "
-			       "(flags %#x)\n", open_flags);
+	if (!bracket_open(buf, flags)) {
+		log_bug_client(buf->ctx, "%u CPU access brackets with flags "
+			       "%#x open on fd %d: ends are missing\n",
+			       SYNC_MAX, flags, buf->fd);
 		return -EINVAL;
 	}
-	__atomic_store_n(&buf->sync_flags, flags, __ATOMIC_RELAXED);
 	/* the kernel may wait for fences here: no lock is held */
 	ret = do_sync(buf, DMA_BUF_SYNC_START | to_kernel_flags(flags));
 	if (ret < 0) {
 		err(buf->ctx, "DMA_BUF_IOCTL_SYNC start on fd %d: %s\n",
 		    buf->fd, strerror(-ret));
-		__atomic_store_n(&buf->sync_flags, 0, __ATOMIC_RELAXED);
+		bracket_close(buf, flags);
 	}
 	return ret;
 }
 
 CMABUF_EXPORT int cmabuf_sync_end(struct cmabuf *buf, unsigned int flags)
 {
-	unsigned int open_flags;
+	unsigned int old;
 	int ret;
 
 	if (!buf)
@@ -89,17 +130,19 @@ CMABUF_EXPORT int cmabuf_sync_end(struct cmabuf *buf, unsigned int flags)
 		log_bug_client(buf->ctx, "bad sync flags %#x\n", flags);
 		return -EINVAL;
 	}
-	open_flags = __atomic_load_n(&buf->sync_flags, __ATOMIC_RELAXED);
-	if (open_flags != flags) {
-		if (open_flags == 0)
-			log_bug_client(buf->ctx, "sync end without begin\n");
-		else
-			log_bug_client(buf->ctx, "sync end flags %#x do not "
-				       "match begin flags %#x\n", flags,
-				       open_flags);
+	old = bracket_close(buf, flags);
+	if (old == ~0u) {
+		log_bug_client(buf->ctx, "sync end without begin\n");
 		return -EINVAL;
 	}
-	__atomic_store_n(&buf->sync_flags, 0, __ATOMIC_RELAXED);
+	if (sync_count(old, flags) == 0) {
+		log_bug_client(buf->ctx, "sync end flags %#x do not match an "
+			       "open begin (open: read %u, write %u, rw %u)\n",
+			       flags, sync_count(old, CMABUF_SYNC_READ),
+			       sync_count(old, CMABUF_SYNC_WRITE),
+			       sync_count(old, CMABUF_SYNC_RW));
+		return -EINVAL;
+	}
 	ret = do_sync(buf, DMA_BUF_SYNC_END | to_kernel_flags(flags));
 	if (ret < 0)
 		err(buf->ctx, "DMA_BUF_IOCTL_SYNC end on fd %d: %s\n",

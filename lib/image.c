@@ -115,6 +115,7 @@ int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
 	    (flags & ~CMABUF_IMAGE_PER_PLANE))
 		return -EINVAL;
 	memset(l, 0, sizeof(*l));
+	l->modifier = DRM_FORMAT_MOD_LINEAR;
 	l->fourcc = fourcc;
 	l->width = width;
 	l->height = height;
@@ -224,14 +225,23 @@ static uint64_t layout_buffer_size(const struct cmabuf_layout *l,
 	return end;
 }
 
-/* a layout a caller built or changed by hand must still make sense */
-static bool layout_valid(const struct cmabuf_layout *l)
+static bool reserved_zero(const struct cmabuf_layout *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(l->reserved); i++)
+		if (l->reserved[i])
+			return false;
+	return l->reserved0 == 0;
+}
+
+/* planes of a linear layout are computed: they must match the format */
+static bool linear_planes_valid(const struct cmabuf_layout *l)
 {
 	const struct format_info *f = format_by_drm(l->fourcc);
 	unsigned int i;
 
-	if (!f || l->num_planes != f->num_planes || l->width == 0 ||
-	    l->height == 0 || (l->flags & ~CMABUF_IMAGE_PER_PLANE))
+	if (!f || l->num_planes != f->num_planes)
 		return false;
 	for (i = 0; i < l->num_planes; i++) {
 		const struct cmabuf_plane_layout *p = &l->planes[i];
@@ -241,6 +251,36 @@ static bool layout_valid(const struct cmabuf_layout *l)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A tiled or compressed layout (its modifier says which) has planes only
+ * the producer can compute, auxiliary planes included: take them as given,
+ * as long as each has bytes.
+ */
+static bool opaque_planes_valid(const struct cmabuf_layout *l)
+{
+	unsigned int i;
+
+	if (l->fourcc == 0 || l->num_planes == 0 ||
+	    l->num_planes > CMABUF_MAX_PLANES ||
+	    l->modifier == DRM_FORMAT_MOD_INVALID)
+		return false;
+	for (i = 0; i < l->num_planes; i++)
+		if (l->planes[i].size == 0)
+			return false;
+	return true;
+}
+
+/* a layout a caller built or changed by hand must still make sense */
+static bool layout_valid(const struct cmabuf_layout *l)
+{
+	if (l->width == 0 || l->height == 0 ||
+	    (l->flags & ~CMABUF_IMAGE_PER_PLANE) || !reserved_zero(l))
+		return false;
+	if (l->modifier == DRM_FORMAT_MOD_LINEAR)
+		return linear_planes_valid(l);
+	return opaque_planes_valid(l);
 }
 
 static int image_new(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l,
@@ -257,10 +297,12 @@ static int image_new(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l,
 	return 0;
 }
 
-static void log_format(struct cmabuf_ctx *ctx, uint32_t fourcc)
+static void log_format(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l)
 {
-	log_bug_client(ctx, "unsupported format %.4s (%#010x) or bad "
-		       "image arguments\n", (const char *)&fourcc, fourcc);
+	log_bug_client(ctx, "unsupported format %.4s (%#010x), modifier "
+		       "%#018llx, or bad image arguments (reserved fields "
+		       "must be zero)\n", (const char *)&l->fourcc, l->fourcc,
+		       (unsigned long long)l->modifier);
 }
 
 CMABUF_EXPORT int cmabuf_image_alloc_layout(struct cmabuf_heap *heap,
@@ -274,7 +316,7 @@ CMABUF_EXPORT int cmabuf_image_alloc_layout(struct cmabuf_heap *heap,
 	if (!heap || !layout || !out)
 		return -EINVAL;
 	if (!layout_valid(layout)) {
-		log_format(heap->ctx, layout->fourcc);
+		log_format(heap->ctx, layout);
 		return -EINVAL;
 	}
 	ret = image_new(heap->ctx, layout, &img);
@@ -333,7 +375,7 @@ CMABUF_EXPORT int cmabuf_image_new(const struct cmabuf_layout *layout,
 		return -EINVAL;
 	ctx = bufs[0]->ctx;
 	if (!layout_valid(layout)) {
-		log_format(ctx, layout->fourcc);
+		log_format(ctx, layout);
 		return -EINVAL;
 	}
 	if (num_bufs != layout_num_buffers(layout)) {

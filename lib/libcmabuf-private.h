@@ -2,9 +2,12 @@
 #ifndef LIBCMABUF_PRIVATE_H
 #define LIBCMABUF_PRIVATE_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <syslog.h>
 
@@ -29,7 +32,7 @@ struct cmabuf_ctx {
 	char *sysroot;
 	char *heap_dir;		/* <sysroot>/dev/dma_heap unless set */
 	bool heap_dir_set;
-	struct alloc_telemetry *telemetry;	/* diagnose.c; NULL: off */
+	struct alloc_telemetry *telemetry;	/* telemetry.c; NULL: off */
 };
 
 void cmabuf_log(const struct cmabuf_ctx *ctx, int priority, const char *file,
@@ -85,10 +88,35 @@ static inline bool refcount_dec(int *ref)
 ssize_t read_file_at(const char *path, char *buf, size_t bufsz);
 /* parse one unsigned decimal value from a sysfs-style file */
 int read_u64_file(const char *path, uint64_t *val);
-/* ioctl() restarted on EINTR and EAGAIN; returns 0 or -errno */
-int ioctl_restart(int fd, unsigned long request, void *arg);
+/*
+ * ioctl() restarted as the dma-buf and dma-heap documentation asks: on
+ * EINTR (a signal interrupted a wait: the wait resumes, without bound,
+ * as each one is a signal delivered) and on EAGAIN, at most
+ * IOCTL_EAGAIN_MAX times in a row, yielding the CPU in between, so that
+ * an exporter that keeps answering EAGAIN cannot spin the caller forever:
+ * then -EAGAIN is returned. Returns 0 or -errno. Inline: it is the hot
+ * path of cmabuf_sync_begin/end.
+ */
+#define IOCTL_EAGAIN_MAX 64
+
+static inline int ioctl_restart(int fd, unsigned long request, void *arg)
+{
+	unsigned int again = 0;
+
+	for (;;) {
+		if (ioctl(fd, request, arg) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || again++ == IOCTL_EAGAIN_MAX)
+			return -errno;
+		sched_yield();
+	}
+}
 /* true if fd refers to a dma-buf (fstatfs f_type == DMA_BUF_MAGIC) */
 int fd_is_dmabuf(int fd);
+/* CLOCK_MONOTONIC in nanoseconds: the one clock of the library */
+uint64_t monotonic_ns(void);
 
 /* ---- heaps (heap_dmabuf.c) ---- */
 
@@ -116,11 +144,11 @@ struct cmabuf {
 	char *exporter;			/* heap name or exp_name */
 	bool contiguous;
 
-	pthread_mutex_t lock;		/* guards the fields below */
+	pthread_mutex_t lock;		/* guards the mapping fields */
 	void *map_addr;
 	unsigned int map_flags;
 	unsigned int map_count;
-	unsigned int sync_flags;	/* open begin's flags, 0: none (atomic) */
+	unsigned int sync_open;		/* open brackets (atomic, cache_sync.c) */
 };
 
 /* wrap an fd the library owns from now on; closes fd on failure */
@@ -131,7 +159,7 @@ char *dmabuf_fdinfo_exporter(const struct cmabuf_ctx *ctx, int fd);
 /* name looks like a CMA heap name on this system */
 bool heap_name_is_cma(const struct cmabuf_ctx *ctx, const char *name);
 
-/* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm.c) ---- */
+/* ---- images, V4L2 and DRM sharing (image.c, v4l2.c, drm*.c) ---- */
 
 struct cmabuf_image {
 	int refcount;
@@ -141,6 +169,11 @@ struct cmabuf_image {
 	struct cmabuf *bufs[CMABUF_MAX_PLANES];
 };
 
+/* libdrm's error as a negative errno (-EIO when it set none) */
+int drm_errno(void);
+/* DRM_IOCTL_GEM_CLOSE; 0 or -errno */
+int drm_gem_close(int drm_fd, uint32_t handle);
+
 /*
  * Fill a layout from the luma stride (bytes), deriving the chroma strides
  * as V4L2 does. 0 or -EINVAL (unknown format, zero or too big values).
@@ -149,7 +182,7 @@ int layout_from_stride(struct cmabuf_layout *l, uint32_t fourcc,
 		       uint32_t width, uint32_t height, uint64_t stride0,
 		       unsigned int flags);
 
-/* ---- allocation telemetry (diagnose.c) ---- */
+/* ---- allocation telemetry (telemetry.c) ---- */
 
 /* a start time, or 0 when telemetry is off */
 uint64_t telemetry_begin(const struct cmabuf_ctx *ctx);

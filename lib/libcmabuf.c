@@ -321,7 +321,7 @@ CMABUF_EXPORT struct cmabuf *cmabuf_unref(struct cmabuf *buf)
 {
 	if (!buf || !refcount_dec(&buf->refcount))
 		return NULL;
-	if (buf->sync_flags)
+	if (__atomic_load_n(&buf->sync_open, __ATOMIC_RELAXED))
 		log_bug_client(buf->ctx,
 			       "buffer freed inside a CPU access bracket\n");
 	if (buf->map_addr)

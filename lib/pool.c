@@ -71,14 +71,6 @@ struct cmabuf_pool {
 	struct cmabuf_pool_stats stats;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- the buffer kind ---- */
 
 static int buffer_alloc(struct cmabuf_pool *pool, void **obj)
@@ -350,7 +342,7 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 	for (i = 0; i < min && ret == 0; i++) {
 		ret = slot_fill(pool, &pool->slots[i]);
 		pool->slots[i].state = ret == 0 ? SLOT_IDLE : SLOT_EMPTY;
-		pool->slots[i].idle_since = now_ns();
+		pool->slots[i].idle_since = monotonic_ns();
 	}
 	update_counts(pool);
 	pthread_mutex_unlock(&pool->lock);
@@ -443,7 +435,7 @@ static int acquire(struct cmabuf_pool *pool, int timeout_ms,
 	int ret;
 
 	if (timeout_ms > 0)
-		deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+		deadline = monotonic_ns() + (uint64_t)timeout_ms * 1000000u;
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
 		struct timespec ts;
@@ -455,14 +447,15 @@ static int acquire(struct cmabuf_pool *pool, int timeout_ms,
 		if (!waited)
 			pool->stats.waits++;
 		waited = true;
-		if (timeout_ms > 0 && now_ns() >= deadline) {
+		if (timeout_ms > 0 && monotonic_ns() >= deadline) {
 			ret = -ETIMEDOUT;
 			break;
 		}
 		/* releases signal the condition; fences do not: poll them */
 		until = timeout_ms > 0 ? deadline : UINT64_MAX;
-		if (has_fenced(pool) && until - now_ns() > FENCE_RECHECK_NS)
-			until = now_ns() + FENCE_RECHECK_NS;
+		if (has_fenced(pool) &&
+		    until - monotonic_ns() > FENCE_RECHECK_NS)
+			until = monotonic_ns() + FENCE_RECHECK_NS;
 		pool->waiters++;
 		if (until == UINT64_MAX) {
 			pthread_cond_wait(&pool->cond, &pool->lock);
@@ -557,7 +550,7 @@ CMABUF_EXPORT int cmabuf_pool_release(struct cmabuf_pool *pool,
 	s->fence[0] = fence_fd;
 	s->fence[1] = implicit;
 	s->state = SLOT_IDLE;
-	s->idle_since = now_ns();
+	s->idle_since = monotonic_ns();
 	update_counts(pool);
 	if (pool->waiters)
 		pthread_cond_signal(&pool->cond);
@@ -576,7 +569,7 @@ fail:
 CMABUF_EXPORT int cmabuf_pool_trim(struct cmabuf_pool *pool,
 				   unsigned int idle_ms)
 {
-	uint64_t now = now_ns(), limit = (uint64_t)idle_ms * 1000000u;
+	uint64_t now = monotonic_ns(), limit = (uint64_t)idle_ms * 1000000u;
 	unsigned int i, owned;
 	int freed = 0;
 

@@ -32,6 +32,13 @@ void parse_keyed_lines(const char *buf, size_t len, const char *const *keys,
 		       size_t nkeys, uint64_t *vals, uint64_t *present);
 
 /* the dma-buf part of /proc/<pid>/fdinfo/<fd> */
+/*
+ * How many keys of the public enums this library knows: private, so that
+ * appending a key changes no public value. stats.c checks its tables.
+ */
+#define STATS_NKEYS ((unsigned int)CMABUF_STAT_PROCS_DENIED + 1)
+#define STATS_AREA_NKEYS ((unsigned int)CMABUF_AREA_SPACE_LARGEST_FREE + 1)
+
 struct fdinfo_dmabuf {
 	uint64_t ino;		/* "ino:" (5.14+), 0 if absent */
 	uint64_t size;		/* "size:" bytes */
@@ -82,7 +89,7 @@ int parse_heap_list_line(const char *line, size_t len, char *name,
 
 struct stats_area {
 	char name[64];
-	uint64_t val[CMABUF_AREA_MAX_];
+	uint64_t val[STATS_AREA_NKEYS];
 	uint64_t present;	/* bit per enum cmabuf_area_stat */
 };
 
@@ -116,7 +123,7 @@ struct cmabuf_stats {
 	uint64_t time_ns;
 	uint64_t page_size;
 	bool debugfs;		/* debugfs cma was readable */
-	uint64_t raw[CMABUF_STAT_MAX_];
+	uint64_t raw[STATS_NKEYS];
 	uint64_t present;	/* bit per enum cmabuf_stat */
 	struct stats_area *areas;
 	size_t nareas;

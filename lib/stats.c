@@ -22,7 +22,7 @@ struct stat_desc {
 	enum stat_unit unit;
 };
 
-static const struct stat_desc stat_descs[CMABUF_STAT_MAX_] = {
+static const struct stat_desc stat_descs[] = {
 	[CMABUF_STAT_CMA_TOTAL] = { "CmaTotal", CMABUF_STATS_MEMINFO, UNIT_KB },
 	[CMABUF_STAT_CMA_FREE] = { "CmaFree", CMABUF_STATS_MEMINFO, UNIT_KB },
 	[CMABUF_STAT_NR_FREE_CMA] = { "nr_free_cma", CMABUF_STATS_VMSTAT,
@@ -62,7 +62,7 @@ static const struct stat_desc stat_descs[CMABUF_STAT_MAX_] = {
 				       UNIT_COUNT },
 };
 
-static const char *const area_names[CMABUF_AREA_MAX_] = {
+static const char *const area_names[] = {
 	[CMABUF_AREA_ALLOC_PAGES_SUCCESS] = "alloc_pages_success",
 	[CMABUF_AREA_ALLOC_PAGES_FAIL] = "alloc_pages_fail",
 	[CMABUF_AREA_RELEASE_PAGES_SUCCESS] = "release_pages_success",
@@ -80,6 +80,10 @@ static const char *const area_names[CMABUF_AREA_MAX_] = {
 	[CMABUF_AREA_SPACE_LARGEST_FREE] = "largest_free",
 };
 
+/* a key appended to the enum needs its table entry and count */
+_Static_assert(ARRAY_SIZE(stat_descs) == STATS_NKEYS, "stat_descs");
+_Static_assert(ARRAY_SIZE(area_names) == STATS_AREA_NKEYS, "area_names");
+
 /* ------------------------------------------------------------------ */
 /* reading                                                             */
 /* ------------------------------------------------------------------ */
@@ -95,14 +99,14 @@ static void stat_set(struct cmabuf_stats *st, enum cmabuf_stat key,
 static void read_keyed(struct cmabuf_ctx *ctx, struct cmabuf_stats *st,
 		       const char *file, unsigned int source)
 {
-	const char *keys[CMABUF_STAT_MAX_];
-	enum cmabuf_stat which[CMABUF_STAT_MAX_];
-	uint64_t vals[CMABUF_STAT_MAX_], present = 0;
+	const char *keys[STATS_NKEYS];
+	enum cmabuf_stat which[STATS_NKEYS];
+	uint64_t vals[STATS_NKEYS], present = 0;
 	size_t i, n = 0;
 	char *path, *text;
 	ssize_t len;
 
-	for (i = 0; i < CMABUF_STAT_MAX_; i++) {
+	for (i = 0; i < STATS_NKEYS; i++) {
 		if (stat_descs[i].source != source)
 			continue;
 		keys[n] = stat_descs[i].name;
@@ -349,7 +353,7 @@ CMABUF_EXPORT int cmabuf_stats_has_debugfs(const struct cmabuf_stats *st)
 
 static bool stat_key_valid(enum cmabuf_stat key)
 {
-	return (unsigned int)key < CMABUF_STAT_MAX_;
+	return (unsigned int)key < STATS_NKEYS;
 }
 
 CMABUF_EXPORT int cmabuf_stats_get_raw(const struct cmabuf_stats *st,
@@ -473,7 +477,7 @@ CMABUF_EXPORT int cmabuf_stats_area_get(const struct cmabuf_stats *st,
 {
 	const struct stats_area *a;
 
-	if (!st || idx >= st->nareas || (unsigned int)key >= CMABUF_AREA_MAX_)
+	if (!st || idx >= st->nareas || (unsigned int)key >= STATS_AREA_NKEYS)
 		return -EINVAL;
 	a = &st->areas[idx];
 	if (!(a->present & (UINT64_C(1) << key)))
@@ -492,7 +496,7 @@ CMABUF_EXPORT int cmabuf_stats_area_get(const struct cmabuf_stats *st,
 
 CMABUF_EXPORT const char *cmabuf_area_stat_name(enum cmabuf_area_stat key)
 {
-	return (unsigned int)key < CMABUF_AREA_MAX_ ? area_names[key] : NULL;
+	return (unsigned int)key < STATS_AREA_NKEYS ? area_names[key] : NULL;
 }
 
 CMABUF_EXPORT int

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libcmabuf-private.h"
@@ -74,16 +75,6 @@ int read_u64_file(const char *path, uint64_t *val)
 	return 0;
 }
 
-int ioctl_restart(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-	return ret < 0 ? -errno : 0;
-}
-
 int fd_is_dmabuf(int fd)
 {
 	struct statfs sfs;
@@ -91,4 +82,13 @@ int fd_is_dmabuf(int fd)
 	if (fstatfs(fd, &sfs) < 0)
 		return -errno;
 	return (unsigned long)sfs.f_type == DMA_BUF_MAGIC;
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	/* cannot fail with a valid clock id and pointer */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -338,6 +338,59 @@ START_TEST(test_image_alloc_bad_args)
 }
 END_TEST
 
+START_TEST(test_layout_modifier_and_reserved)
+{
+	struct cmabuf_image *img = NULL;
+	struct cmabuf_layout l;
+	size_t i;
+
+	/* whatever the caller's memory held, init gives LINEAR and zeros */
+	memset(&l, 0xa5, sizeof(l));
+	ck_assert_int_eq(cmabuf_layout_init(&l, DRM_FORMAT_NV12, 64, 64, 0,
+					    0), 0);
+	ck_assert_uint_eq(l.modifier, DRM_FORMAT_MOD_LINEAR);
+	ck_assert_uint_eq(l.reserved0, 0);
+	for (i = 0; i < sizeof(l.reserved) / sizeof(l.reserved[0]); i++)
+		ck_assert_uint_eq(l.reserved[i], 0);
+
+	/* reserved fields set: refused, so they can get a meaning later */
+	l.reserved[6] = 1;
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -EINVAL);
+	ck_assert(tu_log_contains("reserved fields must be zero"));
+	l.reserved[6] = 0;
+	l.reserved0 = 1;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -EINVAL);
+	l.reserved0 = 0;
+
+	/* DRM_FORMAT_MOD_INVALID describes no layout */
+	l.modifier = DRM_FORMAT_MOD_INVALID;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -EINVAL);
+
+	/*
+	 * A tiled layout is taken as given: NV12 in one plane of the
+	 * producer's size would be refused as LINEAR but passes validation
+	 * and reaches the (fixture) heap, which is no dma-heap: ENOTTY.
+	 */
+	l.modifier = DRM_FORMAT_MOD_BROADCOM_SAND128;
+	l.num_planes = 1;
+	l.planes[0].size = 8192;
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -ENOTTY);
+	ck_assert(!tu_log_contains("client bug"));
+	l.modifier = DRM_FORMAT_MOD_LINEAR;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -EINVAL);
+	/* even tiled, a plane needs bytes and at most 4 planes exist */
+	l.modifier = DRM_FORMAT_MOD_BROADCOM_SAND128;
+	l.planes[0].size = 0;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -EINVAL);
+	l.planes[0].size = 8192;
+	l.num_planes = CMABUF_MAX_PLANES + 1;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(heap, &l, &img), -EINVAL);
+	ck_assert_ptr_null(img);
+}
+END_TEST
+
 START_TEST(test_v4l2_bad_args)
 {
 	struct v4l2_buffer vb;
@@ -426,6 +479,7 @@ static Suite *image_suite(void)
 
 	tcase_add_checked_fixture(args, setup, teardown);
 	tcase_add_test(args, test_image_alloc_bad_args);
+	tcase_add_test(args, test_layout_modifier_and_reserved);
 	tcase_add_test(args, test_v4l2_bad_args);
 	tcase_add_test(args, test_drm_bad_args);
 	suite_add_tcase(s, args);

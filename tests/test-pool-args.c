@@ -248,6 +248,21 @@ START_TEST(test_telemetry_counts_failures)
 }
 END_TEST
 
+START_TEST(test_telemetry_reserved_zeroed)
+{
+	struct cmabuf_telemetry t;
+	size_t i;
+
+	/* a caller's uninitialised struct: the snapshot clears it all */
+	memset(&t, 0xa5, sizeof(t));
+	ck_assert_int_eq(cmabuf_ctx_set_telemetry(ctx, 1), 0);
+	ck_assert_int_eq(cmabuf_ctx_get_telemetry(ctx, &t), 0);
+	for (i = 0; i < sizeof(t.reserved) / sizeof(t.reserved[0]); i++)
+		ck_assert_uint_eq(t.reserved[i], 0);
+	ck_assert_uint_eq(t.allocations, 0);
+}
+END_TEST
+
 START_TEST(test_telemetry_quantiles)
 {
 	struct cmabuf_telemetry t = { 0 };

@@ -6,6 +6,7 @@
  * the composed frame read back through the vkms writeback connector.
  * Devices are found by driver name (drmGetVersion), not by /dev number.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +20,30 @@
 #include <xf86drmMode.h>
 
 #include "testutil.h"
+
+/*
+ * drmModeGetPlaneResources() of this program: the library's calls
+ * resolve here (exported: the tests build with -fvisibility=hidden).
+ * With hide_planes set it fails, as on a device that cannot tell, so that
+ * the library leaves the modifier check to the kernel and a modifier no
+ * plane takes reaches AddFB2WithModifiers.
+ */
+static bool hide_planes;
+
+__attribute__((visibility("default")))
+drmModePlaneResPtr drmModeGetPlaneResources(int fd)
+{
+	static drmModePlaneResPtr (*real)(int);
+
+	if (hide_planes) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	if (!real)
+		real = (drmModePlaneResPtr (*)(int))dlsym(RTLD_NEXT,
+					"drmModeGetPlaneResources");
+	return real(fd);
+}
 
 static struct cmabuf_ctx *ctx;
 static struct cmabuf_heap *cma;
@@ -301,6 +326,267 @@ START_TEST(test_vkms_show_system_heap)
 }
 END_TEST
 
+/* a layout the kernel must see with its modifier: I915 X-tiled */
+static struct cmabuf_image *tiled_image(void)
+{
+	struct cmabuf_image *img = NULL;
+	struct cmabuf_layout l;
+
+	ck_assert_int_eq(cmabuf_layout_init(&l, DRM_FORMAT_XRGB8888, 64, 64,
+					    512, 0), 0);
+	l.modifier = I915_FORMAT_MOD_X_TILED;
+	ck_assert_int_eq(cmabuf_image_alloc_layout(cma, &l, &img), 0);
+	ck_assert_uint_eq(cmabuf_image_get_layout(img)->modifier,
+			  I915_FORMAT_MOD_X_TILED);
+	return img;
+}
+
+START_TEST(test_vgem_refuses_modifier_without_cap)
+{
+	struct cmabuf_image *img = tiled_image();
+	uint32_t fb = 0;
+	int vgem = open_drm("vgem", false);
+
+	/* vgem has no modesetting, so no DRM_CAP_ADDFB2_MODIFIERS */
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vgem, &fb), -EOPNOTSUPP);
+	ck_assert(tu_log_contains("no DRM_CAP_ADDFB2_MODIFIERS"));
+	ck_assert(!tu_log_contains("ADDFB2 XR24"));
+	cmabuf_image_unref(img);
+	close(vgem);
+}
+END_TEST
+
+/*
+ * vkms planes take LINEAR only (their IN_FORMATS say so): an X-tiled
+ * framebuffer is refused before AddFB2, on every kernel (6.1 itself would
+ * take it and fail only at the modeset).
+ */
+START_TEST(test_vkms_modifier_no_plane_takes)
+{
+	struct cmabuf_image *img = tiled_image();
+	uint64_t cap = 0;
+	uint32_t fb = 0;
+	int vkms = open_drm("vkms", false);
+
+	ck_assert_int_eq(drmGetCap(vkms, DRM_CAP_ADDFB2_MODIFIERS, &cap), 0);
+	ck_assert_uint_eq(cap, 1);
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), -EINVAL);
+	ck_assert(tu_log_contains("takes XR24 with modifier "
+				  "0x0100000000000001 (IN_FORMATS)"));
+	ck_assert(!tu_log_contains("ADDFB2"));
+	ck_assert_uint_eq(fb, 0);
+	cmabuf_image_unref(img);
+	close(vkms);
+}
+END_TEST
+
+/*
+ * The layout's modifier reaches AddFB2WithModifiers: with the planes
+ * hidden from the library, X-tiled goes to the kernel, which refuses it
+ * at AddFB2 (newer kernels: -EINVAL, logged with the modifier) or, as 6.1
+ * does, makes the framebuffer with it (GETFB2 says so) and refuses it at
+ * the modeset.
+ */
+START_TEST(test_vkms_modifier_reaches_addfb2)
+{
+	struct cmabuf_image *img = tiled_image();
+	drmModeFB2Ptr info;
+	struct output o;
+	uint32_t fb = 0;
+	int ret, vkms = open_drm("vkms", false);
+
+	find_output(vkms, &o);
+	hide_planes = true;
+	tu_log_reset();
+	ret = cmabuf_drm_add_fb(img, vkms, &fb);
+	hide_planes = false;
+	ck_assert(!tu_log_contains("IN_FORMATS"));
+	if (ret < 0) {
+		ck_assert_int_eq(ret, -EINVAL);
+		ck_assert(tu_log_contains("ADDFB2 XR24 64x64 modifier "
+					  "0x0100000000000001"));
+		goto out;
+	}
+	info = drmModeGetFB2(vkms, fb);
+	ck_assert_ptr_nonnull(info);
+	ck_assert_uint_eq(info->modifier, I915_FORMAT_MOD_X_TILED);
+	ck_assert_uint_ne(info->flags & DRM_MODE_FB_MODIFIERS, 0);
+	drmModeFreeFB2(info);
+	ck_assert_int_ne(drmModeSetCrtc(vkms, o.crtc, fb, 0, 0, &o.connector,
+					1, &o.mode), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+out:
+	cmabuf_image_unref(img);
+	close(vkms);
+}
+END_TEST
+
+/* ---- who owns a GEM handle ---- */
+
+/* the GEM handle h still names an object in the DRM file of fd */
+static bool handle_alive(int fd, uint32_t h)
+{
+	int out = -1;
+
+	if (drmPrimeHandleToFD(fd, h, DRM_CLOEXEC, &out) != 0) {
+		ck_assert_int_eq(errno, ENOENT);
+		return false;
+	}
+	close(out);
+	return true;
+}
+
+static uint32_t caller_import(int drm_fd, struct cmabuf *buf)
+{
+	uint32_t h = 0;
+
+	ck_assert_int_eq(drmPrimeFDToHandle(drm_fd, cmabuf_get_fd(buf), &h),
+			 0);
+	return h;
+}
+
+static void caller_close(int drm_fd, uint32_t h)
+{
+	struct drm_gem_close gc = { .handle = h };
+
+	ck_assert_int_eq(drmIoctl(drm_fd, DRM_IOCTL_GEM_CLOSE, &gc), 0);
+}
+
+/*
+ * The caller (or GBM, EGL) imported the buffer itself: the same dma-buf
+ * gives the same handle in its DRM file. Adding and removing a
+ * framebuffer of it must leave that handle alone.
+ */
+START_TEST(test_caller_import_survives_framebuffer)
+{
+	struct cmabuf_image *img = NULL;
+	struct cmabuf *buf;
+	uint32_t mine, counted = 0, fb = 0;
+	int vkms = open_drm("vkms", false);
+
+	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, 64, 64,
+					    0, 0, &img), 0);
+	buf = cmabuf_image_get_buffer(img, 0);
+	mine = caller_import(vkms, buf);
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
+	ck_assert(handle_alive(vkms, mine));
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert(handle_alive(vkms, mine));
+	/* a counted import of the same buffer around a framebuffer too */
+	ck_assert_int_eq(cmabuf_drm_import(buf, vkms, &counted), 0);
+	ck_assert_uint_eq(counted, mine);
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert(handle_alive(vkms, mine));
+	/*
+	 * The last counted close ends the handle for the caller too: one
+	 * handle, one GEM_CLOSE (cmabuf_drm_import(3) says so).
+	 */
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vkms, counted), 0);
+	ck_assert(!handle_alive(vkms, mine));
+	cmabuf_image_unref(img);
+	close(vkms);
+}
+END_TEST
+
+/* a failed framebuffer (vgem has no modesetting) must not close it either */
+START_TEST(test_caller_import_survives_failed_framebuffer)
+{
+	struct cmabuf_image *img = NULL;
+	uint32_t mine, fb = 0;
+	int vgem = open_drm("vgem", false);
+
+	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, 64, 64,
+					    0, 0, &img), 0);
+	mine = caller_import(vgem, cmabuf_image_get_buffer(img, 0));
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vgem, &fb), -EOPNOTSUPP);
+	ck_assert(handle_alive(vgem, mine));
+	caller_close(vgem, mine);
+	cmabuf_image_unref(img);
+	close(vgem);
+}
+END_TEST
+
+/* the framebuffer is shown through another descriptor of the device */
+START_TEST(test_framebuffer_usable_through_dup)
+{
+	struct cmabuf_image *img = NULL;
+	struct output o;
+	uint32_t fb = 0;
+	int vkms = open_drm("vkms", false), other;
+
+	find_output(vkms, &o);
+	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888,
+					    o.mode.hdisplay, o.mode.vdisplay,
+					    0, 0, &img), 0);
+	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
+	other = fcntl(vkms, F_DUPFD_CLOEXEC, 0);
+	ck_assert_int_eq(drmModeSetCrtc(other, o.crtc, fb, 0, 0, &o.connector,
+					1, &o.mode), 0);
+	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, 0, 0, 0, NULL, 0, NULL),
+			 0);
+	/* removed through the dup: the device is what counts */
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, other, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), -ENOENT);
+	cmabuf_image_unref(img);
+	close(other);
+	close(vkms);
+}
+END_TEST
+
+START_TEST(test_dup_fds_share_one_count)
+{
+	struct cmabuf *buf = alloc_ok(cma, 65536);
+	uint32_t h1 = 0, h2 = 0;
+	int vgem = open_drm("vgem", true);
+	int dup1 = fcntl(vgem, F_DUPFD_CLOEXEC, 0);
+
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	/* one DRM file, two imports: the first close keeps the handle */
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+	ck_assert(handle_alive(vgem, h1));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h2), 0);
+	ck_assert(!handle_alive(dup1, h1));
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h1), -ENOENT);
+	ck_assert(tu_log_contains("client bug: GEM handle"));
+	close(dup1);
+	close(vgem);
+	cmabuf_unref(buf);
+}
+END_TEST
+
+/*
+ * The caller forgot a counted import and closed its DRM fd; the number
+ * comes back for a new DRM file. The new file's import starts at one.
+ */
+START_TEST(test_reused_fd_number_starts_clean)
+{
+	struct cmabuf *buf = alloc_ok(cma, 65536);
+	uint32_t h = 0, h2 = 0;
+	int vgem = open_drm("vgem", true), again;
+
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h), 0);
+	close(vgem);
+	again = open_drm("vgem", true);
+	ck_assert_int_eq(again, vgem);	/* the same number, another file */
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, again, &h2), 0);
+	ck_assert(tu_log_contains("was closed with 1 libcmabuf imports"));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, again, h2), 0);
+	/* that was the only import in this file: the handle is gone */
+	ck_assert(!handle_alive(again, h2));
+	close(again);
+	cmabuf_unref(buf);
+	/* no duplicate of either file is left open (teardown counts fds) */
+}
+END_TEST
+
 /* ---- vkms writeback: read back the composed frame ---- */
 
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
@@ -525,10 +811,18 @@ static Suite *drm_suite(void)
 	tcase_add_test(tc, test_import_errors);
 	tcase_add_test(tc, test_vgem_export);
 	tcase_add_test(tc, test_vgem_has_no_framebuffers);
+	tcase_add_test(tc, test_vgem_refuses_modifier_without_cap);
+	tcase_add_test(tc, test_vkms_modifier_no_plane_takes);
+	tcase_add_test(tc, test_vkms_modifier_reaches_addfb2);
 	tcase_add_test(tc, test_vkms_show_cma_xrgb);
 	tcase_add_test(tc, test_vkms_show_cma_rgb565);
 	tcase_add_test(tc, test_vkms_show_system_heap);
 	tcase_add_test(tc, test_vkms_writeback_readback);
+	tcase_add_test(tc, test_caller_import_survives_framebuffer);
+	tcase_add_test(tc, test_caller_import_survives_failed_framebuffer);
+	tcase_add_test(tc, test_framebuffer_usable_through_dup);
+	tcase_add_test(tc, test_dup_fds_share_one_count);
+	tcase_add_test(tc, test_reused_fd_number_starts_clean);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,22 +18,6 @@
 
 #include "testutil.h"
 
-/*
- * sw_sync is a debugfs test interface whose ioctls are not in the UAPI
- * headers: these match drivers/dma-buf/sw_sync.c (unchanged 4.x..7.x).
- */
-struct sw_sync_create_fence_data {
-	__u32 value;
-	char name[32];
-	__s32 fence;	/* out: a sync_file fd (O_CLOEXEC) */
-};
-#define SW_SYNC_IOC_MAGIC 'W'
-#define SW_SYNC_IOC_CREATE_FENCE \
-	_IOWR(SW_SYNC_IOC_MAGIC, 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW(SW_SYNC_IOC_MAGIC, 1, __u32)
-
-#define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
-
 static struct cmabuf_ctx *ctx;
 static struct cmabuf_heap *heap;
 static int fds_at_start;
@@ -254,35 +238,11 @@ END_TEST
 
 /* ---- fences from a sw_sync timeline ---- */
 
-static int timeline_open(void)
-{
-	int fd = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
-
-	ck_assert_msg(fd >= 0, "%s: %s (kernel needs CONFIG_SW_SYNC and "
-		      "debugfs)", SW_SYNC_PATH, strerror(errno));
-	return fd;
-}
-
-static int fence_at(int timeline, unsigned int value)
-{
-	struct sw_sync_create_fence_data data = { .value = value };
-
-	snprintf(data.name, sizeof(data.name), "cmabuf-test-%u", value);
-	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_CREATE_FENCE, &data), 0);
-	ck_assert_int_ge(data.fence, 0);
-	return data.fence;
-}
-
-static void timeline_inc(int timeline, __u32 by)
-{
-	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_INC, &by), 0);
-}
-
 START_TEST(test_explicit_fence_gates_reuse)
 {
 	struct cmabuf_pool *pool = pool_new(65536, 1, 1, 0);
 	struct cmabuf *a = acquire_ok(pool), *b = NULL;
-	int tl = timeline_open(), fence = fence_at(tl, 1);
+	int tl = tu_sw_sync_timeline(), fence = tu_sw_sync_fence(tl, 1);
 	int fds_with_fence = tu_fd_count();
 
 	ck_assert_int_eq(cmabuf_pool_release(pool, a, fence), 0);
@@ -294,7 +254,7 @@ START_TEST(test_explicit_fence_gates_reuse)
 			 -ETIMEDOUT);
 	ck_assert_ptr_null(b);
 	ck_assert_uint_gt(stats_of(pool).fence_waits, 0);
-	timeline_inc(tl, 1);
+	tu_sw_sync_inc(tl, 1);
 	b = acquire_ok(pool);
 	ck_assert_ptr_eq(a, b);
 	/* the signalled fence was closed */
@@ -310,9 +270,9 @@ START_TEST(test_fenced_buffer_skipped_for_a_new_one)
 {
 	struct cmabuf_pool *pool = pool_new(65536, 1, 2, 0);
 	struct cmabuf *a = acquire_ok(pool), *b, *c;
-	int tl = timeline_open();
+	int tl = tu_sw_sync_timeline();
 
-	ck_assert_int_eq(cmabuf_pool_release(pool, a, fence_at(tl, 1)), 0);
+	ck_assert_int_eq(cmabuf_pool_release(pool, a, tu_sw_sync_fence(tl, 1)), 0);
 	b = acquire_ok(pool);
 	ck_assert_ptr_ne(a, b);
 	ck_assert_uint_eq(stats_of(pool).misses, 1);
@@ -321,7 +281,7 @@ START_TEST(test_fenced_buffer_skipped_for_a_new_one)
 	c = acquire_ok(pool);
 	ck_assert_ptr_eq(c, b);
 	ck_assert_int_eq(cmabuf_pool_acquire(pool, &b), -EAGAIN);
-	timeline_inc(tl, 1);
+	tu_sw_sync_inc(tl, 1);
 	b = acquire_ok(pool);
 	ck_assert_ptr_eq(b, a);
 	ck_assert_int_eq(cmabuf_pool_release(pool, b, -1), 0);
@@ -344,11 +304,11 @@ START_TEST(test_blocking_acquire_woken_by_fence)
 {
 	struct cmabuf_pool *pool = pool_new(65536, 1, 1, 0);
 	struct cmabuf *a = acquire_ok(pool), *b = NULL;
-	int tl = timeline_open();
+	int tl = tu_sw_sync_timeline();
 	pthread_t t;
 	void *res;
 
-	ck_assert_int_eq(cmabuf_pool_release(pool, a, fence_at(tl, 1)), 0);
+	ck_assert_int_eq(cmabuf_pool_release(pool, a, tu_sw_sync_fence(tl, 1)), 0);
 	ck_assert_int_eq(pthread_create(&t, NULL, signal_later, &tl), 0);
 	ck_assert_int_eq(cmabuf_pool_acquire_timeout(pool, -1, &b), 0);
 	ck_assert_ptr_eq(b, a);
@@ -365,7 +325,7 @@ START_TEST(test_implicit_fence_gates_reuse)
 	struct cmabuf_pool *pool = pool_new(65536, 1, 1,
 					    CMABUF_POOL_IMPLICIT_FENCES);
 	struct cmabuf *a = acquire_ok(pool), *b = NULL;
-	int tl = timeline_open(), fence = fence_at(tl, 1);
+	int tl = tu_sw_sync_timeline(), fence = tu_sw_sync_fence(tl, 1);
 
 	/* a pending GPU-style write: the fence joins the reservation */
 	ck_assert_int_eq(cmabuf_import_sync_file(a, CMABUF_SYNC_WRITE, fence),
@@ -374,7 +334,7 @@ START_TEST(test_implicit_fence_gates_reuse)
 	ck_assert_int_eq(cmabuf_pool_release(pool, a, -1), 0);
 	ck_assert_uint_eq(stats_of(pool).fenced, 1);
 	ck_assert_int_eq(cmabuf_pool_acquire(pool, &b), -EAGAIN);
-	timeline_inc(tl, 1);
+	tu_sw_sync_inc(tl, 1);
 	b = acquire_ok(pool);
 	ck_assert_ptr_eq(a, b);
 	ck_assert_int_eq(cmabuf_pool_release(pool, b, -1), 0);
@@ -389,9 +349,9 @@ START_TEST(test_pool_freed_with_pending_fence)
 {
 	struct cmabuf_pool *pool = pool_new(65536, 1, 1, 0);
 	struct cmabuf *a = acquire_ok(pool);
-	int tl = timeline_open();
+	int tl = tu_sw_sync_timeline();
 
-	ck_assert_int_eq(cmabuf_pool_release(pool, a, fence_at(tl, 5)), 0);
+	ck_assert_int_eq(cmabuf_pool_release(pool, a, tu_sw_sync_fence(tl, 5)), 0);
 	/* the teardown's descriptor count proves the fence was closed */
 	cmabuf_pool_unref(pool);
 	close(tl);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,4 +227,30 @@ int tu_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int tu_sw_sync_timeline(void)
+{
+	int fd = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "%s: %s (kernel needs CONFIG_SW_SYNC and "
+		      "debugfs)", SW_SYNC_PATH, strerror(errno));
+	return fd;
+}
+
+int tu_sw_sync_fence(int timeline, unsigned int value)
+{
+	struct sw_sync_create_fence_data data = { .value = value };
+
+	snprintf(data.name, sizeof(data.name), "cmabuf-test-%u", value);
+	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_CREATE_FENCE, &data), 0);
+	ck_assert_int_ge(data.fence, 0);
+	return data.fence;
+}
+
+void tu_sw_sync_inc(int timeline, unsigned int by)
+{
+	__u32 n = by;
+
+	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_INC, &n), 0);
 }
