@@ -342,8 +342,9 @@ struct cmabuf_stats;
 #define CMABUF_STATS_VMSTAT	(1u << 1) /* /proc/vmstat cma, migration */
 #define CMABUF_STATS_CMA	(1u << 2) /* sysfs + debugfs CMA areas */
 #define CMABUF_STATS_HEAPS	(1u << 3) /* dma-heap nodes */
-#define CMABUF_STATS_BUFFERS	(1u << 4) /* every process's dma-bufs: costly */
-#define CMABUF_STATS_ALL	0x1fu
+#define CMABUF_STATS_BUFFERS	(1u << 4) /* every process's dma-buf fds */
+#define CMABUF_STATS_MAPPINGS	(1u << 5) /* + their mappings: costliest */
+#define CMABUF_STATS_ALL	0x3fu
 
 /*
  * System-wide values. cmabuf_stats_get() gives bytes for sizes (kB and

@@ -279,8 +279,8 @@ static int64_t area_bytes(const struct stats_area *a,
 int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
 			 struct cma_area_space *space)
 {
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct stats_area *areas = NULL;
+	uint64_t page;
 	bool debugfs;
 	size_t n = 0;
 	int idx, ret;
@@ -292,6 +292,7 @@ int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
 	ret = cma_areas_read(ctx, &areas, &n, &debugfs);
 	if (ret < 0)
 		return ret;
+	page = stats_page_size(ctx);
 	idx = cma_area_for_heap(areas, n, heap_name);
 	if (idx >= 0) {
 		const struct stats_area *a = &areas[idx];

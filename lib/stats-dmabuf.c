@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Who holds which dma-buf: every process's descriptors (fdinfo) and
- * mappings (maps), merged by inode, plus the kernel's own list in
- * /sys/kernel/dmabuf/buffers (5.13..6.x) for buffers no process shows.
+ * Who holds which dma-buf: every process's descriptors (fdinfo) and, with
+ * CMABUF_STATS_MAPPINGS, its mappings (maps), merged by inode, plus the
+ * kernel's own list in /sys/kernel/dmabuf/buffers (5.13..6.x) for buffers
+ * no process shows.
  * A process we may not read is counted, never fatal.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,8 +33,9 @@ struct scan {
 	struct hold *holds;
 	size_t nholds, cap;
 	struct stats_process *procs;
-	size_t nprocs;
+	size_t nprocs, procs_cap;
 	uint64_t scanned, denied;
+	bool mappings;		/* CMABUF_STATS_MAPPINGS: read maps too */
 };
 
 static int hold_add(struct scan *sc, const struct hold *h)
@@ -114,34 +117,45 @@ static int scan_fd(struct scan *sc, const char *pdir, int pid, const char *fd)
 	return hold_add(sc, &h);
 }
 
+/*
+ * A browser or a JVM has tens of thousands of mappings: read maps line by
+ * line, in bounded memory, to the end. Each read takes the process's mmap
+ * lock, which is why CMABUF_STATS_MAPPINGS is a source of its own.
+ */
 static int scan_maps(struct scan *sc, const char *pdir, int pid)
 {
 	struct maps_dmabuf m;
-	size_t off = 0, n;
-	char path[PATH_MAX + 16], *text;
+	char path[PATH_MAX + 16], *line = NULL;
+	size_t cap = 0;
 	ssize_t len;
 	bool is;
 	int ret = 0;
+	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/maps", pdir);
-	text = read_text(path, 1 << 20, &len);
-	if (!text)
-		return len == -ENOMEM ? -ENOMEM : 0;
-	while (ret == 0 && (n = parse_maps_line(text + off, (size_t)len - off,
-						&is, &m)) > 0) {
-		off += n;
-		if (is) {
-			struct hold h = { .ino = m.ino, .pid = pid,
-					  .size = m.end - m.start };
+	f = fopen(path, "re");
+	if (!f)
+		return 0;	/* exited meanwhile, or not ours to read */
+	errno = 0;
+	while (ret == 0 && (len = getline(&line, &cap, f)) > 0) {
+		struct hold h = { .pid = pid };
 
-			snprintf(h.name, sizeof(h.name), "%s", m.name);
-			ret = hold_add(sc, &h);
-		}
+		parse_maps_line(line, (size_t)len, &is, &m);
+		if (!is)
+			continue;
+		h.ino = m.ino;
+		h.size = m.end - m.start;
+		snprintf(h.name, sizeof(h.name), "%s", m.name);
+		ret = hold_add(sc, &h);
 	}
-	free(text);
+	if (ret == 0 && errno == ENOMEM)
+		ret = -ENOMEM;
+	free(line);
+	fclose(f);
 	return ret;
 }
 
+/* comm as the kernel wrote it: only its own trailing newline goes */
 static void read_comm(const char *pdir, char *comm, size_t size)
 {
 	char path[PATH_MAX + 16];
@@ -153,8 +167,30 @@ static void read_comm(const char *pdir, char *comm, size_t size)
 		n = (ssize_t)strlen(comm);
 	if (n < 0)
 		n = 0;
+	if (n > 0 && comm[n - 1] == '\n')
+		n--;
 	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
+}
+
+/* a holder: its pid and comm (the counts come in proc_count()) */
+static int proc_add(struct scan *sc, const char *pdir, int pid)
+{
+	struct stats_process *p;
+
+	if (sc->nprocs == sc->procs_cap) {
+		size_t cap = sc->procs_cap ? sc->procs_cap * 2 : 16;
+
+		p = realloc(sc->procs, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		sc->procs = p;
+		sc->procs_cap = cap;
+	}
+	p = &sc->procs[sc->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	read_comm(pdir, p->comm, sizeof(p->comm));
+	return 0;
 }
 
 static int scan_process(struct scan *sc, int pid)
@@ -180,24 +216,11 @@ static int scan_process(struct scan *sc, int pid)
 		    fd_may_be_dmabuf(fddir, de->d_name))
 			ret = scan_fd(sc, pdir, pid, de->d_name);
 	closedir(d);
-	if (ret == 0)
+	if (ret == 0 && sc->mappings)
 		ret = scan_maps(sc, pdir, pid);
 	if (ret < 0 || sc->nholds == first)
 		return ret;
-	{
-		struct stats_process *np;
-
-		np = realloc(sc->procs, (sc->nprocs + 1) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		sc->procs = np;
-		memset(&np[sc->nprocs], 0, sizeof(*np));
-		np[sc->nprocs].pid = pid;
-		read_comm(pdir, np[sc->nprocs].comm,
-			  sizeof(np[sc->nprocs].comm));
-		sc->nprocs++;
-	}
-	return 0;
+	return proc_add(sc, pdir, pid);
 }
 
 static int parse_pid(const char *s)
@@ -352,10 +375,22 @@ static void proc_count(struct cmabuf_stats *st)
 	}
 }
 
+/* the end of the run of holds of one inode starting at i */
+static size_t same_inode_end(const struct scan *sc, size_t i)
+{
+	size_t j;
+
+	for (j = i + 1; j < sc->nholds; j++)
+		if (sc->holds[j].ino != sc->holds[i].ino ||
+		    sc->holds[i].ino == 0)
+			break;
+	return j;
+}
+
 static int build_buffers(struct scan *sc, struct cmabuf_stats *st)
 {
-	size_t i, j;
-	int ret;
+	size_t i, n = 0;
+	int ret = 0;
 
 	/* qsort() of a NULL array is undefined, even with no elements */
 	if (sc->nholds > 1)
@@ -365,30 +400,27 @@ static int build_buffers(struct scan *sc, struct cmabuf_stats *st)
 	st->procs = sc->procs;
 	st->nprocs = sc->nprocs;
 	sc->procs = NULL;
-	for (i = 0; i < sc->nholds; i = j) {
-		struct stats_buffer *nb;
-
-		for (j = i + 1; j < sc->nholds; j++)
-			if (sc->holds[j].ino != sc->holds[i].ino ||
-			    sc->holds[i].ino == 0)
-				break;
-		nb = realloc(st->buffers, (st->nbuffers + 1) * sizeof(*nb));
-		if (!nb)
-			return -ENOMEM;
-		st->buffers = nb;
-		memset(&nb[st->nbuffers], 0, sizeof(*nb));
-		ret = merge_buffer(sc, &nb[st->nbuffers], i, j);
-		st->nbuffers++;
-		if (ret < 0)
-			return ret;
-	}
+	/* one allocation: 500 processes x 20 buffers is 10 000 of them */
+	for (i = 0; i < sc->nholds; i = same_inode_end(sc, i))
+		n++;
+	if (n == 0)
+		return 0;
+	st->buffers = calloc(n, sizeof(*st->buffers));
+	if (!st->buffers)
+		return -ENOMEM;
+	for (i = 0; i < sc->nholds && ret == 0; i = same_inode_end(sc, i))
+		ret = merge_buffer(sc, &st->buffers[st->nbuffers++], i,
+				   same_inode_end(sc, i));
+	if (ret < 0)
+		return ret;
 	proc_count(st);
 	return 0;
 }
 
 int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
 {
-	struct scan sc = { .ctx = ctx };
+	struct scan sc = { .ctx = ctx,
+			   .mappings = st->what & CMABUF_STATS_MAPPINGS };
 	uint64_t bytes = 0;
 	size_t i;
 	int ret;

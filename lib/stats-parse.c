@@ -156,33 +156,80 @@ static bool value_u64(const char *p, const char *end, uint64_t *val)
 	return scan_u64(&p, end, val) && skip_blanks(p, end) == end;
 }
 
+/*
+ * The kernel's name line (dma_buf_show_fdinfo() prints it last): the first
+ * line starting with "name:". Returns its start, or end when there is none.
+ */
+static const char *fdinfo_name_line(const char *buf, const char *end)
+{
+	const char *p = buf;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if ((size_t)(end - p) >= 5 && memcmp(p, "name:", 5) == 0)
+			return p;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return end;
+}
+
+/* the name runs to the end of the file, newlines included */
+static void fdinfo_name(const char *line, const char *end, char *dst,
+			size_t dstsz)
+{
+	const char *v = line + 5;
+
+	if (v < end && *v == '\t')
+		v++;
+	if (end > v && end[-1] == '\n')
+		end--;		/* the kernel's own newline */
+	copy_field(dst, dstsz, v, end);
+}
+
 int parse_fdinfo_dmabuf(const char *buf, size_t len,
 			struct fdinfo_dmabuf *out)
 {
-	const char *p = buf, *end = buf + len, *v;
+	const char *p = buf, *end = buf + len, *name, *v;
 	bool has_size = false, has_exp = false;
+	bool seen_ino = false, seen_size = false, seen_count = false;
+	bool seen_exp = false;
 
 	if (!buf || !out)
 		return 0;
 	memset(out, 0, sizeof(*out));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	/*
+	 * DMA_BUF_SET_NAME takes any bytes, newlines included: a name can
+	 * hold "size:" or "ino:" lines of its own. Only the text before
+	 * the name line is the kernel's, and there the first line of each
+	 * key counts.
+	 */
+	name = fdinfo_name_line(buf, end);
+	while (p < name) {
+		const char *nl = memchr(p, '\n', (size_t)(name - p));
 
 		if (!nl)
 			break;
-		if (key_is(p, nl, "ino", &v))
+		if (!seen_ino && key_is(p, nl, "ino", &v)) {
 			out->has_ino = value_u64(v, nl, &out->ino);
-		else if (key_is(p, nl, "size", &v))
+			seen_ino = true;
+		} else if (!seen_size && key_is(p, nl, "size", &v)) {
 			has_size = value_u64(v, nl, &out->size);
-		else if (key_is(p, nl, "count", &v))
+			seen_size = true;
+		} else if (!seen_count && key_is(p, nl, "count", &v)) {
 			out->has_count = value_u64(v, nl, &out->count);
-		else if (key_is(p, nl, "exp_name", &v) && v < nl) {
+			seen_count = true;
+		} else if (!seen_exp && key_is(p, nl, "exp_name", &v)) {
 			copy_field(out->exp_name, sizeof(out->exp_name), v, nl);
-			has_exp = true;
-		} else if (key_is(p, nl, "name", &v))
-			copy_field(out->name, sizeof(out->name), v, nl);
+			has_exp = v < nl;
+			seen_exp = true;
+		}
 		p = nl + 1;
 	}
+	if (name < end && has_exp)
+		fdinfo_name(name, end, out->name, sizeof(out->name));
 	return has_size && has_exp;
 }
 

@@ -44,7 +44,7 @@ struct fdinfo_dmabuf {
 	uint64_t size;		/* "size:" bytes */
 	uint64_t count;		/* "count:" file references */
 	char exp_name[64];	/* "exp_name:" exporter (heap name) */
-	char name[64];		/* "name:" DMA_BUF_SET_NAME, "" if none */
+	char name[64];		/* "name:" to the end of the file, "" if none */
 	bool has_ino;
 	bool has_count;
 };
@@ -52,7 +52,9 @@ struct fdinfo_dmabuf {
 /*
  * Returns 1 when the fdinfo text describes a dma-buf (it has "size:" and
  * "exp_name:" lines), 0 when it does not (another kind of file, or a
- * text too damaged to tell).
+ * text too damaged to tell). The name (DMA_BUF_SET_NAME: any bytes but
+ * NUL) comes last and runs to the end of the text, newlines included;
+ * only lines before it count, the first of each key.
  */
 int parse_fdinfo_dmabuf(const char *buf, size_t len,
 			struct fdinfo_dmabuf *out);
@@ -141,6 +143,12 @@ void cma_area_derive(struct stats_area *a);
 /* index of the area serving heap_name, or -ENOENT */
 int cma_area_for_heap(const struct stats_area *areas, size_t n,
 		      const char *heap_name);
+/*
+ * Bytes per page of the tree ctx reads (stats-pagesize.c): sysconf() on
+ * the live system; for a captured tree its "pagesize" file, else derived
+ * from CmaTotal and the areas' page counts, else sysconf() with a log line.
+ */
+uint64_t stats_page_size(struct cmabuf_ctx *ctx);
 /* scan /proc for dma-bufs (CMABUF_STATS_BUFFERS) */
 int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st);
 

@@ -140,10 +140,12 @@ static int cmp_heap(const void *a, const void *b)
 }
 
 /*
- * A captured tree cannot hold device nodes and their owners: its
- * dev/dma_heap.list ("name mode uid gid major:minor") stands in for them.
+ * Fixture path, captured trees only (a sysroot is set): a tree cannot hold
+ * device nodes and their owners, so its dev/dma_heap.list ("name mode uid
+ * gid major:minor") stands in for them. The live system never reads it.
  */
-static void heaps_apply_list(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
+static void fixture_heaps_apply_list(struct cmabuf_ctx *ctx,
+				     struct cmabuf_stats *st)
 {
 	char *path, *text, *p, *nl, name[256];
 	uint32_t mode, uid, gid;
@@ -225,7 +227,8 @@ static int read_heaps(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
 		return ret;
 	if (st->nheaps > 1)
 		qsort(st->heaps, st->nheaps, sizeof(*st->heaps), cmp_heap);
-	heaps_apply_list(ctx, st);
+	if (ctx->sysroot[0])
+		fixture_heaps_apply_list(ctx, st);
 	for (i = 0; i < st->nheaps; i++) {
 		int a = cma_area_for_heap(st->areas, st->nareas,
 					  st->heaps[i].name);
@@ -262,9 +265,12 @@ CMABUF_EXPORT int cmabuf_stats_read(struct cmabuf_ctx *ctx, unsigned int what,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	/* mappings are a part of the buffer scan */
+	if (what & CMABUF_STATS_MAPPINGS)
+		what |= CMABUF_STATS_BUFFERS;
 	st->refcount = 1;
 	st->what = what;
-	st->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	st->page_size = stats_page_size(ctx);
 	st->time_ns = now_ns();
 	if (what & CMABUF_STATS_MEMINFO)
 		read_keyed(ctx, st, "/proc/meminfo", CMABUF_STATS_MEMINFO);

@@ -181,6 +181,115 @@ START_TEST(test_heaps_and_buffers)
 }
 END_TEST
 
+/*
+ * A process with 40 000 mappings (a 3 MiB maps file, more than the 1 MiB
+ * the scan once read) whose dma-buf mapping comes last: found with
+ * CMABUF_STATS_MAPPINGS, and not read at all without it.
+ */
+START_TEST(test_large_maps_file)
+{
+	static const char *const files[] = { "proc/77/fdinfo/", "proc/77/maps",
+					     NULL };
+	struct cmabuf_stats *st = NULL;
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *tree = tu_make_tree(files), path[4200];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/proc/77/maps", tree);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 40000; i++)
+		fprintf(f, "%012x-%012x rw-p 00000000 00:00 0 "
+			"                         /memfd:pad (deleted)\n",
+			0x10000000 + i * 0x2000, 0x10001000 + i * 0x2000);
+	fprintf(f, "7f0000000000-7f0000300000 rw-s 00000000 00:0c 4321"
+		"                      /dmabuf:last\n");
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_MAPPINGS, &st), 0);
+	ck_assert(cmabuf_stats_get_sources(st) & CMABUF_STATS_BUFFERS);
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 1);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_inode(st, 0), 4321);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, 0), 3 * MIB);
+	ck_assert_str_eq(cmabuf_stats_buffer_get_name(st, 0), "last");
+	st = cmabuf_stats_unref(st);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_BUFFERS, &st), 0);
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 0);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(tree);
+}
+END_TEST
+
+static void write_text(const char *tree, const char *file, const char *text)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tree, file);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void check_16k_area(struct cmabuf_ctx *ctx)
+{
+	struct cmabuf_stats *st = NULL;
+	uint64_t v = 0;
+	size_t i;
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_ALL, &st), 0);
+	ck_assert_int_eq(cmabuf_stats_find_area(st, "linux,cma", &i), 0);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_TOTAL),
+			  128 * MIB);
+	ck_assert_uint_eq(area_bytes(st, i, CMABUF_AREA_SPACE_USED), 16 * MIB);
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_NR_FREE_CMA, &v), 0);
+	ck_assert_uint_eq(v, 176 * MIB);
+	cmabuf_stats_unref(st);
+}
+
+/* a 16K-page board's tree reads the same on any host: recorded */
+START_TEST(test_page_size_recorded)
+{
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char root[4096];
+
+	snprintf(root, sizeof(root), "%s/tests/data-hand/6.12-16k",
+		 getenv("abs_top_srcdir") ? getenv("abs_top_srcdir") : ".");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, root), 0);
+	check_16k_area(ctx);
+	cmabuf_ctx_unref(ctx);
+}
+END_TEST
+
+/* ... and derived from CmaTotal (kB) when no pagesize file says it */
+START_TEST(test_page_size_derived)
+{
+	static const char *const files[] = {
+		"proc/vmstat", "proc/meminfo",
+		"sys/kernel/debug/cma/linux,cma/count",
+		"sys/kernel/debug/cma/linux,cma/used",
+		"sys/kernel/debug/cma/pool/count", NULL,
+	};
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *tree = tu_make_tree(files);
+
+	write_text(tree, "proc/meminfo", "CmaTotal:   196608 kB\n");
+	write_text(tree, "proc/vmstat", "nr_free_cma 11264\n");
+	write_text(tree, "sys/kernel/debug/cma/linux,cma/count", "8192\n");
+	write_text(tree, "sys/kernel/debug/cma/linux,cma/used", "1024\n");
+	write_text(tree, "sys/kernel/debug/cma/pool/count", "4096\n");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
+	check_16k_area(ctx);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(tree);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stats-fixtures");
@@ -190,6 +299,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_system_counters, 0, n);
 	tcase_add_loop_test(tc, test_cma_area, 0, n);
 	tcase_add_loop_test(tc, test_heaps_and_buffers, 0, n);
+	tcase_add_test(tc, test_large_maps_file);
+	tcase_add_test(tc, test_page_size_recorded);
+	tcase_add_test(tc, test_page_size_derived);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

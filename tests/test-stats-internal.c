@@ -212,6 +212,61 @@ START_TEST(test_parse_fdinfo)
 }
 END_TEST
 
+/* the kernel's fdinfo of a buffer whose DMA_BUF_SET_NAME is name */
+static size_t fdinfo_named(char *buf, size_t size, const char *name)
+{
+	int n = snprintf(buf, size, "pos:\t0\nflags:\t02000002\nmnt_id:\t15\n"
+			 "ino:\t1234\nsize:\t4096\ncount:\t1\n"
+			 "exp_name:\tsystem\nname:\t%s\n", name);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_uint_lt((size_t)n, size);
+	return (size_t)n;
+}
+
+/* a name cannot fake the kernel's lines: found by review, issue 10 */
+START_TEST(test_parse_fdinfo_injection)
+{
+	static const char *const names[] = {
+		"x\nsize:\t99999999999999",
+		"\nino:\t777",
+		"\nexp_name:\treserved",
+		"\ncount:\t42\nsize:\t1\nino:\t1\n",
+		"\nname:\tother",
+	};
+	struct fdinfo_dmabuf fi;
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t len = fdinfo_named(buf, sizeof(buf), names[i]);
+
+		ck_assert_int_eq(parse_fdinfo_dmabuf(buf, len, &fi), 1);
+		ck_assert_uint_eq(fi.size, 4096);
+		ck_assert_uint_eq(fi.ino, 1234);
+		ck_assert_uint_eq(fi.count, 1);
+		ck_assert_str_eq(fi.exp_name, "system");
+		/* the whole name, newlines included, minus the kernel's \n */
+		ck_assert_str_eq(fi.name, names[i]);
+	}
+}
+END_TEST
+
+/* before 5.14 there is no ino line: a name must not supply one */
+START_TEST(test_parse_fdinfo_no_ino_injection)
+{
+	static const char text[] =
+		"pos:\t0\nflags:\t02\nmnt_id:\t9\nsize:\t8192\ncount:\t1\n"
+		"exp_name:\treserved\nname:\t\nino:\t55\n\n";
+	struct fdinfo_dmabuf fi;
+
+	ck_assert_int_eq(parse_fdinfo_dmabuf(text, sizeof(text) - 1, &fi), 1);
+	ck_assert(!fi.has_ino);
+	ck_assert_uint_eq(fi.size, 8192);
+	ck_assert_str_eq(fi.name, "\nino:\t55\n");
+}
+END_TEST
+
 START_TEST(test_parse_maps_line)
 {
 	static const char text[] =
@@ -287,6 +342,8 @@ static Suite *internal_suite(void)
 	tcase_add_test(parse, test_parse_u64_value);
 	tcase_add_test(parse, test_parse_keyed_lines);
 	tcase_add_test(parse, test_parse_fdinfo);
+	tcase_add_test(parse, test_parse_fdinfo_injection);
+	tcase_add_test(parse, test_parse_fdinfo_no_ino_injection);
 	tcase_add_test(parse, test_parse_maps_line);
 	tcase_add_test(parse, test_parse_heap_list_line);
 	suite_add_tcase(s, parse);
