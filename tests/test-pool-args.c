@@ -301,6 +301,7 @@ static Suite *pool_args_suite(void)
 	tcase_add_test(dc, test_diagnose_other_error_is_unknown);
 	tcase_add_test(dc, test_telemetry_counts_failures);
 	tcase_add_test(dc, test_telemetry_quantiles);
+	tcase_add_test(dc, test_telemetry_reserved_zeroed);
 	suite_add_tcase(s, dc);
 	return s;
 }

@@ -53,7 +53,6 @@
 #include <xf86drm.h>
 
 #include "dma-trace.h"
-#include "sw-sync.h"
 #include "testutil.h"
 
 #define DMA_API_ERRORS "/sys/kernel/debug/dma-api/error_count"
@@ -643,30 +642,6 @@ END_TEST
 
 /* ---- a pool buffer going round the device and the CPU ---- */
 
-static int timeline_open(void)
-{
-	int fd = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
-
-	ck_assert_msg(fd >= 0, "%s: %s", SW_SYNC_PATH, strerror(errno));
-	return fd;
-}
-
-static int fence_at(int timeline, unsigned int value)
-{
-	struct sw_sync_create_fence_data data = { .value = value };
-
-	snprintf(data.name, sizeof(data.name), "dma-sync-%u", value);
-	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_CREATE_FENCE, &data), 0);
-	return data.fence;
-}
-
-static void timeline_inc(int timeline)
-{
-	__u32 one = 1;
-
-	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_INC, &one), 0);
-}
-
 static void stream(struct vqueue *q, bool on)
 {
 	ck_assert_int_eq(ioctl(q->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF,
@@ -684,10 +659,10 @@ static void release_fenced(struct cmabuf_pool *pool, struct cmabuf *buf,
 {
 	struct cmabuf *none = NULL;
 
-	ck_assert_int_eq(cmabuf_pool_release(pool, buf, fence_at(tl, seqno)),
+	ck_assert_int_eq(cmabuf_pool_release(pool, buf, tu_sw_sync_fence(tl, seqno)),
 			 0);
 	ck_assert_int_eq(cmabuf_pool_acquire(pool, &none), -EAGAIN);
-	timeline_inc(tl);
+	tu_sw_sync_inc(tl, 1);
 }
 
 /*
@@ -719,7 +694,7 @@ START_TEST(test_pool_recycled_through_device)
 	bool mapped[POOL_BUFS];
 	unsigned int i, cycle, shown;
 	struct vqueue q;
-	int tl = timeline_open();
+	int tl = tu_sw_sync_timeline();
 
 	vqueue_open(&q, V4L2_CAP_VIDEO_OUTPUT_MPLANE,
 		    V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
@@ -780,10 +755,10 @@ static void *signal_later(void *arg)
 
 START_TEST(test_begin_waits_for_device_fence)
 {
-	struct signaller s = { .tl = timeline_open() };
+	struct signaller s = { .tl = tu_sw_sync_timeline() };
 	struct cmabuf *buf = NULL;
 	pthread_t t;
-	int fence = fence_at(s.tl, 1);
+	int fence = tu_sw_sync_fence(s.tl, 1);
 
 	ck_assert_int_eq(cmabuf_alloc(cma, 1 << 20, 0, &buf), 0);
 	/* a pending write fence, as a device that still writes leaves */

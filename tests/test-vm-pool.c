@@ -16,7 +16,6 @@
 
 #include <linux/types.h>
 
-#include "sw-sync.h"
 #include "testutil.h"
 
 static struct cmabuf_ctx *ctx;

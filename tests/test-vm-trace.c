@@ -588,31 +588,13 @@ START_TEST(test_workload_counted)
 }
 END_TEST
 
-/*
- * The exposition-format checker: tests/check-views (C, every guest) once
- * it is built here, else tests/check-prometheus.py where python3 is.
- */
+/* the exposition-format checker of every view: tests/check-views */
 static int check_prometheus(const char *path)
 {
-	const char *src = getenv("abs_top_srcdir");
 	char cmd[4300];
 
-	if (access("tests/check-views", X_OK) == 0) {
-		snprintf(cmd, sizeof(cmd), "tests/check-views --prometheus %s",
-			 path);
-		return system(cmd);
-	}
-	snprintf(cmd, sizeof(cmd), "%s/tests/check-prometheus.py",
-		 src ? src : "..");
-	if (access(cmd, R_OK) == 0 &&
-	    system("command -v python3 >/dev/null 2>&1") == 0) {
-		snprintf(cmd, sizeof(cmd), "python3 %s/tests/check-prometheus.py"
-			 " %s", src ? src : "..", path);
-		return system(cmd);
-	}
-	fprintf(stderr, "note: no Prometheus checker here (tests/check-views "
-		"not built, no python3): format not checked\n");
-	return 0;
+	snprintf(cmd, sizeof(cmd), "tests/check-views --prometheus %s", path);
+	return system(cmd);
 }
 
 /* SECONDS ends the run; the Prometheus view parses */

@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <linux/types.h>
 
+#include "sw-sync.h"
+
 #include "cmabuf.h"
 
 #define EXIT_SKIP 77
@@ -60,22 +62,6 @@ void tu_fixture_open(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,
 		     char **tree, int *fds);
 void tu_fixture_close(struct cmabuf_ctx **ctx, struct cmabuf_heap **heap,
 		      char **tree, int fds);
-
-/*
- * sw_sync is a debugfs test interface whose ioctls are not in the UAPI
- * headers: these match drivers/dma-buf/sw_sync.c (unchanged 4.x..7.x).
- */
-struct sw_sync_create_fence_data {
-	__u32 value;
-	char name[32];
-	__s32 fence;	/* out: a sync_file fd (O_CLOEXEC) */
-};
-#define SW_SYNC_IOC_MAGIC 'W'
-#define SW_SYNC_IOC_CREATE_FENCE \
-	_IOWR(SW_SYNC_IOC_MAGIC, 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW(SW_SYNC_IOC_MAGIC, 1, __u32)
-
-#define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
 
 /*
  * A sw_sync timeline (debugfs, CONFIG_SW_SYNC), a sync_file fence that
