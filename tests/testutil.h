@@ -4,6 +4,7 @@
 #define TESTUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <check.h>
 
@@ -42,6 +43,15 @@ const char *tu_missing_cma(void);
 int tu_cannot_run(const char *why);
 /* the CMA heap name this kernel uses, from the VM or by probing */
 const char *tu_cma_heap_name(void);
+/*
+ * The CMA area (the /sys/kernel/mm/cma and debugfs cma name) behind
+ * tu_cma_heap_name(): the heap's own name up to 6.16; from 6.17 the heap
+ * is default_cma_region while the area keeps the name it was made with,
+ * "reserved" (cma=) or the device-tree node ("linux,cma").
+ */
+const char *tu_cma_area_name(void);
+/* the running kernel's page size: the unit of every CMA page counter */
+size_t tu_page_size(void);
 
 /*
  * The fixture most suites share: *fds takes the descriptor count, *ctx a
