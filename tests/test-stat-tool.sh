@@ -13,7 +13,7 @@ no() { echo "FAIL: $*"; fail=1; }
 command -v python3 >/dev/null || { echo "SKIP: python3 needed"; exit 77; }
 
 # captured from the test kernels (tests/data) and made by hand (data-hand)
-for tree in 6.1 6.12 7.2 5.10 6.15 6.12-user meminfo-only garbage; do
+for tree in 6.1 6.12 7.2 arm64-6.12 5.10 6.15 6.12-user meminfo-only garbage; do
 	root=$src/tests/data/$tree
 	[ -d "$root" ] || root=$src/tests/data-hand/$tree
 	for fmt in table json prometheus; do
