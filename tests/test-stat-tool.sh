@@ -13,8 +13,8 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 
 # captured from the test kernels (tests/data) and made by hand (data-hand)
-for tree in 6.1 6.12 7.2 5.10 6.15 6.12-user 6.12-16k hostile meminfo-only \
-	    garbage; do
+for tree in 6.1 6.12 7.2 arm64-6.12 arm64-7.2 5.10 6.15 6.12-user 6.12-16k \
+	    hostile meminfo-only garbage; do
 	root=$src/tests/data/$tree
 	[ -d "$root" ] || root=$src/tests/data-hand/$tree
 	for fmt in table json prometheus; do

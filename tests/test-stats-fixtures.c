@@ -290,6 +290,74 @@ START_TEST(test_page_size_derived)
 }
 END_TEST
 
+/*
+ * The arm64 guests' trees (device-tree pools, no cma=): two CMA areas,
+ * linux,cma (128 MiB, holding the 4 MiB buffer and what the kernel took
+ * at boot) and camera-pool@60000000 (64 MiB, no heap of its own on 6.12),
+ * counted in the tree's own page size (tests/data/<K>/pagesize).
+ */
+static const struct dt_tree {
+	const char *dir;
+	uint64_t page_size;
+	uint64_t cma_used_pages;	/* linux,cma debugfs used */
+	size_t heaps;			/* nodes in dev/dma_heap */
+} dt_trees[] = {
+	{ "arm64-6.12", 4096, 1056, 2 },
+	{ "arm64-7.2", 16384, 264, 4 },	/* 16K pages */
+};
+
+START_TEST(test_device_tree_pools)
+{
+	const struct dt_tree *t = &dt_trees[_i];
+	struct kernel_tree kt = { .dir = t->dir };
+	struct cmabuf_ctx *ctx;
+	struct cmabuf_stats *st = read_tree(&kt, &ctx);
+	uint64_t raw = 0, bytes = 0, v = 0;
+	size_t cma = 99, pool = 99, i;
+
+	ck_assert_int_eq(cmabuf_stats_get(st, CMABUF_STAT_CMA_TOTAL, &v), 0);
+	ck_assert_uint_eq(v, 192 * MIB);	/* both pools */
+	ck_assert_uint_eq(cmabuf_stats_get_area_count(st), 2);
+	ck_assert_int_eq(cmabuf_stats_find_area(st, "linux,cma", &cma), 0);
+	ck_assert_int_eq(cmabuf_stats_find_area(st, "camera-pool@60000000",
+						&pool), 0);
+	ck_assert_int_eq(cmabuf_stats_area_get(st, cma, CMABUF_AREA_COUNT,
+					       &raw, &bytes), 0);
+	ck_assert_uint_eq(raw, 128 * MIB / t->page_size);
+	ck_assert_uint_eq(bytes, 128 * MIB);
+	ck_assert_int_eq(cmabuf_stats_area_get(st, cma, CMABUF_AREA_USED,
+					       &raw, &bytes), 0);
+	ck_assert_uint_eq(raw, t->cma_used_pages);
+	ck_assert_uint_eq(bytes, t->cma_used_pages * t->page_size);
+	ck_assert_uint_eq(area_bytes(st, pool, CMABUF_AREA_COUNT), 64 * MIB);
+	ck_assert_uint_eq(area_bytes(st, pool, CMABUF_AREA_USED), 0);
+	ck_assert_uint_eq(area_bytes(st, pool, CMABUF_AREA_MAXCHUNK), 64 * MIB);
+
+	/* 6.12: a heap for linux,cma only; 7.x: default_cma_region and its
+	 * legacy alias linux,cma, and camera-pool@60000000 of its own */
+	ck_assert_uint_eq(cmabuf_stats_get_heap_count(st), t->heaps);
+	for (i = 0; i < t->heaps; i++) {
+		const char *name = cmabuf_stats_heap_get_name(st, i);
+
+		if (strcmp(name, "system") == 0)
+			ck_assert_ptr_null(cmabuf_stats_heap_get_area(st, i));
+		else if (strcmp(name, "camera-pool@60000000") == 0)
+			ck_assert_str_eq(cmabuf_stats_heap_get_area(st, i), name);
+		else
+			ck_assert_str_eq(cmabuf_stats_heap_get_area(st, i),
+					 "linux,cma");
+	}
+	for (i = 0; i < cmabuf_stats_get_buffer_count(st); i++)
+		if (strcmp(cmabuf_stats_buffer_get_exporter(st, i),
+			   "linux,cma") == 0)
+			ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, i),
+					  4 * MIB);
+	ck_assert_uint_eq(cmabuf_stats_process_get_bytes(st, 0), 5 * MIB);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stats-fixtures");
@@ -302,6 +370,8 @@ int main(void)
 	tcase_add_test(tc, test_large_maps_file);
 	tcase_add_test(tc, test_page_size_recorded);
 	tcase_add_test(tc, test_page_size_derived);
+	tcase_add_loop_test(tc, test_device_tree_pools, 0,
+			    (int)(sizeof(dt_trees) / sizeof(dt_trees[0])));
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -67,7 +67,7 @@ static bool cma_used_pages(uint64_t *used)
 	bool ok;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/used",
-		 strcmp(cma_name, "default_cma_region") ? cma_name : "reserved");
+		 tu_cma_area_name());
 	f = fopen(path, "re");
 	if (!f)
 		return false;

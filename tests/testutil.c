@@ -189,6 +189,23 @@ const char *tu_cma_heap_name(void)
 	return NULL;
 }
 
+const char *tu_cma_area_name(void)
+{
+	static const char *const origins[] = { "linux,cma", "reserved" };
+	const char *heap = tu_cma_heap_name();
+	char path[256];
+	size_t i;
+
+	if (!heap || strcmp(heap, "default_cma_region") != 0)
+		return heap;
+	for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/mm/cma/%s", origins[i]);
+		if (access(path, F_OK) == 0)
+			return origins[i];
+	}
+	return "reserved";
+}
+
 size_t tu_page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);

@@ -47,8 +47,16 @@ const char *tu_missing_cma(void);
 int tu_cannot_run(const char *why);
 /* the CMA heap name this kernel uses, from the VM or by probing */
 const char *tu_cma_heap_name(void);
-/* the running kernel's page size, and size rounded up to it */
+/*
+ * The CMA area (the /sys/kernel/mm/cma and debugfs cma name) behind
+ * tu_cma_heap_name(): the heap's own name up to 6.16; from 6.17 the heap
+ * is default_cma_region while the area keeps the name it was made with,
+ * "reserved" (cma=) or the device-tree node ("linux,cma").
+ */
+const char *tu_cma_area_name(void);
+/* the running kernel's page size: the unit of every CMA page counter */
 size_t tu_page_size(void);
+/* size rounded up to the running kernel's pages */
 size_t tu_page_round(size_t size);
 
 /*

@@ -11,7 +11,16 @@
  *      runner booted with; without it, CmaTotal > 0);
  *   4. /proc/vmstat has cma_alloc_success;
  *   5. a raw DMA_HEAP_IOCTL_ALLOC of 1 MiB from the CMA heap raises
- *      cma_alloc_success by exactly one.
+ *      cma_alloc_success by exactly one;
+ *   6. sysconf(_SC_PAGESIZE) is CMABUF_VM_PAGE_SIZE, and a 4 KiB allocation
+ *      gives a buffer of one page (16 KiB on the 16K-page kernel).
+ * On the arm64 guests (CMABUF_VM_ARCH=arm64: CMA pools from the device tree,
+ * no cma=; see tests/vm/README.md "arm64 guests"), also:
+ *   7. /proc/device-tree/reserved-memory has linux,cma and camera-pool@60000000;
+ *   8. the CMA areas (/sys/kernel/mm/cma) are exactly those two, and the
+ *      heaps in /dev/dma_heap exactly the ones this kernel version makes of
+ *      them (which depends on the version: see arm64_heaps());
+ *   9. CmaTotal = the linux,cma size + 64 MiB.
  *
  * Exit: 0 all passed, 1 a check failed, 77 (skip) when not on a CMA kernel
  * outside the VM (CMABUF_VM unset; inside the VM a missing heap is a failure),
@@ -24,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -72,23 +82,111 @@ static int read_key(const char *path, const char *key, long long *val)
 	return -1;
 }
 
+static int arm64(void)
+{
+	const char *a = getenv("CMABUF_VM_ARCH");
+
+	return a && strcmp(a, "arm64") == 0;
+}
+
+static int kernel_at_least(int want_major, int want_minor)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) == 0)
+		sscanf(u.release, "%d.%d", &major, &minor);
+	return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+/* The entries of DIR (no dot files), sorted, space-separated, in out. */
+static void list_dir(const char *dir, char *out, size_t len)
+{
+	struct dirent **ents;
+	size_t used = 0;
+	int i, n = scandir(dir, &ents, NULL, alphasort);
+
+	out[0] = 0;
+	for (i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.' && used < len)
+			used += snprintf(out + used, len - used, "%s%s",
+					 used ? " " : "", ents[i]->d_name);
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+}
+
+/*
+ * What each kernel makes of the two reusable shared-dma-pool nodes
+ * (measured on the first boot of each; tests/vm/README.md): every
+ * version has a CMA area per node, but a heap only for the default one
+ * up to 6.18; 6.17 renames that heap default_cma_region and keeps the
+ * node name as a legacy alias (CONFIG_DMABUF_HEAPS_CMA_LEGACY).
+ */
+static const char *arm64_heaps(void)
+{
+	if (kernel_at_least(6, 19))
+		return "camera-pool@60000000 default_cma_region linux,cma system";
+	if (kernel_at_least(6, 17))
+		return "default_cma_region linux,cma system";
+	return "linux,cma system";
+}
+
+static void check_arm64_pools(long long cma_kb, const char *env_bytes)
+{
+	const char *areas = "camera-pool@60000000 linux,cma";
+	char got[512];
+	long long want;
+
+	list_dir("/proc/device-tree/reserved-memory", got, sizeof(got));
+	check(strstr(got, "linux,cma") && strstr(got, "camera-pool@60000000"),
+	      "device tree reserved-memory holds linux,cma and "
+	      "camera-pool@60000000 (%s)", got);
+	list_dir("/sys/kernel/mm/cma", got, sizeof(got));
+	check(strcmp(got, areas) == 0, "CMA areas \"%s\" == \"%s\"", got, areas);
+	list_dir("/dev/dma_heap", got, sizeof(got));
+	check(strcmp(got, arm64_heaps()) == 0, "heaps \"%s\" == \"%s\"",
+	      got, arm64_heaps());
+	want = env_bytes ? strtoll(env_bytes, NULL, 10) + (64 << 20) : -1;
+	check(cma_kb * 1024 == want,
+	      "CmaTotal %lld kB == linux,cma + 64 MiB camera-pool (%lld kB)",
+	      cma_kb, want / 1024);
+}
+
+/* 6: the running page size, and a 4 KiB request rounded up to it */
+static void check_page_size(int heap_fd)
+{
+	const char *env = getenv("CMABUF_VM_PAGE_SIZE");
+	long want = env && *env ? strtol(env, NULL, 10) : 4096;
+	long page = sysconf(_SC_PAGESIZE);
+	struct dma_heap_allocation_data data;
+	off_t size = -1;
+
+	check(page == want, "sysconf(_SC_PAGESIZE) %ld == %ld", page, want);
+	memset(&data, 0, sizeof(data));
+	data.len = 4096;
+	data.fd_flags = O_RDWR | O_CLOEXEC;
+	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) == 0) {
+		size = lseek((int)data.fd, 0, SEEK_END);
+		close((int)data.fd);
+	}
+	check(size == page, "a 4 KiB request gives a %lld-byte buffer (one page)",
+	      (long long)size);
+}
+
 static const char *expected_cma_heap(char *release, size_t len)
 {
 	const char *env = getenv("CMABUF_EXPECT_CMA_HEAP");
 	struct utsname u;
-	int major = 0, minor = 0;
 
-	if (uname(&u) == 0) {
-		snprintf(release, len, "%s", u.release);
-		sscanf(u.release, "%d.%d", &major, &minor);
-	} else {
-		snprintf(release, len, "?");
-	}
+	snprintf(release, len, "%s", uname(&u) == 0 ? u.release : "?");
 	if (env && *env)
 		return env;
-	if (major > 6 || (major == 6 && minor >= 17))
+	if (kernel_at_least(6, 17))
 		return "default_cma_region";
-	return "reserved";
+	/* a device-tree pool names the heap after its node */
+	return arm64() ? "linux,cma" : "reserved";
 }
 
 static void skip_or_fail(const char *why)
@@ -125,7 +223,9 @@ int main(void)
 	check(stat("/dev/dma_heap/system", &st) == 0 && S_ISCHR(st.st_mode),
 	      "system heap /dev/dma_heap/system is a character device");
 
-	if (env_bytes && *env_bytes) {
+	if (arm64()) {
+		check_arm64_pools(cma_kb, env_bytes);
+	} else if (env_bytes && *env_bytes) {
 		long long want = strtoll(env_bytes, NULL, 10);
 		check(cma_kb * 1024 == want, "CmaTotal %lld kB == cma= size %lld bytes (%lld kB)",
 		      cma_kb, want, want / 1024);
@@ -164,6 +264,7 @@ int main(void)
 			      heap, before, after);
 			close((int)data.fd);
 		}
+		check_page_size(fd);
 		close(fd);
 	}
 

@@ -79,8 +79,10 @@ int main(int argc, char **argv)
 	map_and_touch(cma, CMA_SIZE);
 	map_and_touch(sys, SYSTEM_SIZE);
 
-	printf("ready pid=%d cma_fd=%d cma_size=%u system_fd=%d system_size=%u\n",
-	       (int)getpid(), cma, CMA_SIZE, sys, SYSTEM_SIZE);
+	/* pagesize: a captured tree's page counts are in this kernel's pages */
+	printf("ready pid=%d cma_fd=%d cma_size=%u system_fd=%d system_size=%u "
+	       "pagesize=%ld\n", (int)getpid(), cma, CMA_SIZE, sys, SYSTEM_SIZE,
+	       sysconf(_SC_PAGESIZE));
 	fflush(stdout);
 	for (;;)
 		pause();
