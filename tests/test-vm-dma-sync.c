@@ -123,30 +123,6 @@ static void device_of_fd(int fd, char *name, size_t size)
 	snprintf(name, size, "%s", basename(link));
 }
 
-/* the video node of vivid whose device_caps include `caps` */
-static int open_vivid(uint32_t caps)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		struct v4l2_capability cap = { 0 };
-		char path[32];
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((const char *)cap.driver, "vivid") == 0 &&
-		    (cap.device_caps & caps) == caps)
-			return fd;
-		close(fd);
-	}
-	ck_abort_msg("no vivid video node with caps %#x", caps);
-	return -1;
-}
-
 static int open_vgem(void)
 {
 	int i;
@@ -421,7 +397,7 @@ static void vqueue_open(struct vqueue *q, uint32_t caps, uint32_t type)
 	};
 
 	memset(q, 0, sizeof(*q));
-	q->fd = open_vivid(caps);
+	q->fd = tu_open_video("vivid", caps);
 	q->type = type;
 	device_of_fd(q->fd, q->device, sizeof(q->device));
 	if (is_mplane(type)) {

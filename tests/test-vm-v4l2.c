@@ -35,30 +35,6 @@ static void teardown(void)
 	tu_fixture_close(&ctx, &cma, NULL, fds_at_start);
 }
 
-/* the video node of `driver` whose device_caps include `caps` */
-static int open_video(const char *driver, uint32_t caps)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		struct v4l2_capability cap = { 0 };
-		char path[32];
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((const char *)cap.driver, driver) == 0 &&
-		    (cap.device_caps & caps) == caps)
-			return fd;
-		close(fd);
-	}
-	ck_abort_msg("no %s video node with caps %#x", driver, caps);
-	return -1;
-}
-
 static int open_drm(const char *name, bool render)
 {
 	int i;
@@ -198,7 +174,7 @@ START_TEST(test_vivid_capture)
 	struct v4l2_buffer vb;
 	uint32_t count = 2;
 	unsigned int i, b;
-	int fd = open_video("vivid", c->caps);
+	int fd = tu_open_video("vivid", c->caps);
 
 	set_ctrl(fd, find_ctrl(fd, "Test Pattern"), c->pattern);
 	set_ctrl(fd, find_ctrl(fd, "OSD Text Mode"), OSD_NONE);
@@ -263,7 +239,7 @@ START_TEST(test_dequeue_nonblocking_empty)
 {
 	struct v4l2_buffer vb;
 	uint32_t count = 1, type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	int fd = open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
+	int fd = tu_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
 
 	ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 	ck_assert_int_eq(cmabuf_v4l2_request_buffers(ctx, fd, type, &count),
@@ -285,7 +261,7 @@ START_TEST(test_wrong_queue_shape)
 	struct cmabuf_image *img = NULL;
 	struct v4l2_buffer vb;
 	uint32_t count = 1;
-	int fd = open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
+	int fd = tu_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
 
 	/* a buffer per plane cannot go to a single-planar queue */
 	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_NV12, 640, 480, 0,
@@ -308,7 +284,7 @@ START_TEST(test_system_heap_rejected_by_dma_contig)
 	struct cmabuf_heap *sys = NULL;
 	struct cmabuf_image *img = NULL;
 	struct cmabuf_layout l;
-	int fd = open_video("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
+	int fd = tu_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
 	int ret;
 
 	ck_assert_int_eq(cmabuf_heap_open(ctx, "system", 0, &sys), 0);
@@ -371,7 +347,7 @@ START_TEST(test_vim2m_hflip)
 	uint32_t count = 1, x, y;
 	struct cmabuf *buf;
 	uint8_t *p = NULL;
-	int fd = open_video("vim2m", V4L2_CAP_VIDEO_M2M);
+	int fd = tu_open_video("vim2m", V4L2_CAP_VIDEO_M2M);
 
 	set_ctrl(fd, V4L2_CID_HFLIP, 1);
 	ck_assert_int_eq(cmabuf_v4l2_set_format(ctx, fd, out,
@@ -434,7 +410,7 @@ START_TEST(test_vivid_expbuf_into_vgem)
 	struct cmabuf *buf = NULL;
 	uint32_t handle = 0, count = 1;
 	uint8_t *p = NULL;
-	int fd = open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
+	int fd = tu_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
 	int vgem = open_drm("vgem", true);
 
 	ck_assert_int_eq(cmabuf_v4l2_set_format(ctx, fd, req.type,

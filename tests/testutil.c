@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/videodev2.h>
+
 #include "heap-names.h"
 #include "testutil.h"
 
@@ -281,4 +283,28 @@ void tu_sw_sync_inc(int timeline, unsigned int by)
 	__u32 n = by;
 
 	ck_assert_int_eq(ioctl(timeline, SW_SYNC_IOC_INC, &n), 0);
+}
+
+/* the video node of `driver` whose device_caps include `caps` */
+int tu_open_video(const char *driver, uint32_t caps)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		struct v4l2_capability cap = { 0 };
+		char path[32];
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/video%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
+		    strcmp((const char *)cap.driver, driver) == 0 &&
+		    (cap.device_caps & caps) == caps)
+			return fd;
+		close(fd);
+	}
+	ck_abort_msg("no %s video node with caps %#x", driver, caps);
+	return -1;
 }
