@@ -349,17 +349,50 @@ struct expect {
 #define SYS_FLAGS CMABUF_HEAP_CACHED
 #define ALIAS CMABUF_HEAP_ALIAS
 
-static char *board_dir(const char *board)
+/*
+ * A copy of the board's fixture tree, walkable by user 65534, with the
+ * symbolic links that tests/heap-trees/links lists ("board path target"
+ * per line): the links are made here because git keeps them but a
+ * distribution tarball (automake's tar -h) would replace them with copies.
+ */
+static char *board_tree(const char *board)
 {
-	const char *src = getenv("abs_top_srcdir");
-	char *dir, *real;
+	const char *srcdir = getenv("abs_top_srcdir");
+	char *src, *dst = tu_make_tree(NULL), *cmd, *line = NULL;
+	size_t cap = 0;
+	FILE *links;
 
-	ck_assert_int_ge(asprintf(&dir, "%s/tests/heap-trees/%s",
-				  src ? src : "..", board), 0);
-	real = realpath(dir, NULL);
-	ck_assert_msg(real, "no fixture tree %s", dir);
-	free(dir);
-	return real;
+	if (!srcdir)
+		srcdir = "..";
+	ck_assert_int_ge(asprintf(&src, "%s/tests/heap-trees/%s", srcdir,
+				  board), 0);
+	ck_assert_msg(access(src, R_OK) == 0, "no fixture tree %s", src);
+	ck_assert_int_ge(asprintf(&cmd, "cp -R '%s'/. '%s' && chmod -R a+rX "
+				  "'%s'", src, dst, dst), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(src);
+
+	ck_assert_int_ge(asprintf(&src, "%s/tests/heap-trees/links", srcdir),
+			 0);
+	links = fopen(src, "re");
+	ck_assert_msg(links, "cannot open %s", src);
+	free(src);
+	while (getline(&line, &cap, links) > 0) {
+		char b[64], path[256], target[256], *at;
+
+		if (line[0] == '#' ||
+		    sscanf(line, "%63s %255s %255s", b, path, target) != 3 ||
+		    strcmp(b, board) != 0)
+			continue;
+		ck_assert_int_ge(asprintf(&at, "%s/%s", dst, path), 0);
+		ck_assert_msg(symlink(target, at) == 0, "symlink %s: %s", at,
+			      strerror(errno));
+		free(at);
+	}
+	free(line);
+	fclose(links);
+	return dst;
 }
 
 static void assert_heap(struct cmabuf_heap *h, const struct expect *e)
@@ -416,12 +449,12 @@ static void assert_board(const char *board, const struct expect *all,
 			 size_t n, const char *dflt)
 {
 	struct cmabuf_ctx *ctx = tu_ctx_new();
-	char *dir = board_dir(board);
+	char *dir = board_tree(board);
 
 	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, dir), 0);
 	assert_heaps(ctx, all, n, dflt);
 	cmabuf_ctx_unref(ctx);
-	free(dir);
+	tu_remove_tree(dir);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -498,19 +531,6 @@ START_TEST(test_board_android)
 }
 END_TEST
 
-/* a copy of a board tree that user 65534 can walk */
-static char *board_copy(const char *board)
-{
-	char *src = board_dir(board), *dst = tu_make_tree(NULL), *cmd;
-
-	ck_assert_int_ge(asprintf(&cmd, "cp -R '%s'/. '%s' && chmod -R a+rX "
-				  "'%s'", src, dst, dst), 0);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	free(src);
-	return dst;
-}
-
 static void chmod_node(const char *tree, const char *name, mode_t mode)
 {
 	char *path;
@@ -570,7 +590,7 @@ static int android_unprivileged(const char *tree)
 
 START_TEST(test_board_android_0444_opens_read_only)
 {
-	char *tree = board_copy("android");
+	char *tree = board_tree("android");
 	int status;
 	pid_t pid;
 
