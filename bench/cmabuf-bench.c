@@ -30,6 +30,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
+#include "bench-util.h"
 #include "cmabuf.h"
 
 #define KIB ((size_t)1024)
@@ -67,62 +68,7 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/* ---- time and statistics ---- */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * The test kernel (tinyconfig, no ACPI/HPET) keeps time with jiffies: its
- * clock advances in 4 ms steps. The time-stamp counter, which QEMU derives
- * from the host's, resolves nanoseconds; calibrate it against the coarse
- * clock over whole steps.
- */
-#if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
-static double ns_per_tick;
-
-static uint64_t step_edge(void)
-{
-	uint64_t t = mono_ns(), u;
-
-	while ((u = mono_ns()) == t)
-		;
-	return u;
-}
-
-static void clock_calibrate(void)
-{
-	uint64_t t0, t1, c0, c1;
-
-	t0 = step_edge();
-	c0 = __rdtsc();
-	while (mono_ns() < t0 + 200 * 1000 * 1000)
-		;
-	t1 = step_edge();
-	c1 = __rdtsc();
-	ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
-}
-
-static uint64_t now_ns(void)
-{
-	return (uint64_t)((double)__rdtsc() * ns_per_tick);
-}
-#else
-static void clock_calibrate(void)
-{
-}
-
-static uint64_t now_ns(void)
-{
-	return mono_ns();
-}
-#endif
+/* ---- time and statistics (the clock: bench/bench-util.c) ---- */
 
 static uint64_t cpu_ns(void)
 {
@@ -250,48 +196,13 @@ static struct cmabuf *lib_alloc(struct cmabuf_heap *heap, size_t size)
 	return buf;
 }
 
-/*
- * A comparison in a noisy emulator: batches alternate baseline, candidate,
- * baseline, ... and each candidate batch is divided by the mean of the two
- * baseline batches around it, so that a slow spell of the host hits both
- * sides of one ratio. The result is the median of those ratios.
- */
-#define MIN_ROUNDS 11
-#define MAX_ROUNDS 301
 #define ROUNDS_BUDGET_NS (3ull * 1000 * 1000 * 1000)
 
-struct comparison {
-	double base, cand, ratio;	/* medians; base, cand: ns per op */
-	unsigned int rounds;
-};
-
-typedef double (*batch_fn)(void *arg, bool candidate);
-
-/* as many rounds as fit in the time budget (a third of it with --quick) */
-static struct comparison compare(batch_fn fn, void *arg)
+/* bench_compare() within the time budget (a third of it with --quick) */
+static struct bench_cmp compare(bench_batch_fn fn, void *arg)
 {
-	static double base[MAX_ROUNDS + 1], cand[MAX_ROUNDS], ratio[MAX_ROUNDS];
-	uint64_t budget = quick ? ROUNDS_BUDGET_NS / 3 : ROUNDS_BUDGET_NS;
-	uint64_t start;
-	struct comparison c;
-	unsigned int r;
-
-	fn(arg, false);	/* warm-up: heap opened, pages and caches settled */
-	fn(arg, true);
-	start = now_ns();
-	base[0] = fn(arg, false);
-	for (r = 0; r < MAX_ROUNDS; r++) {
-		if (r >= MIN_ROUNDS && now_ns() - start > budget)
-			break;
-		cand[r] = fn(arg, true);
-		base[r + 1] = fn(arg, false);
-		ratio[r] = cand[r] / ((base[r] + base[r + 1]) / 2);
-	}
-	c.rounds = r;
-	c.ratio = quantile(ratio, r, 0.5);
-	c.base = quantile(base, r + 1, 0.5);
-	c.cand = quantile(cand, r, 0.5);
-	return c;
+	return bench_compare(fn, arg, quick ? ROUNDS_BUDGET_NS / 3 :
+			     ROUNDS_BUDGET_NS);
 }
 
 /* ---- 1. alloc + free: library vs raw ioctl + close ---- */
@@ -306,7 +217,7 @@ struct alloc_arg {
 static double alloc_batch(void *arg, bool lib)
 {
 	struct alloc_arg *a = arg;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	unsigned int i;
 
 	for (i = 0; i < a->per; i++) {
@@ -315,7 +226,7 @@ static double alloc_batch(void *arg, bool lib)
 		else
 			close(raw_alloc(a->raw_fd, a->size));
 	}
-	return (double)(now_ns() - t0) / a->per;
+	return (double)(bench_now_ns() - t0) / a->per;
 }
 
 static void bench_alloc(void)
@@ -336,7 +247,7 @@ static void bench_alloc(void)
 		};
 
 		for (s = 0; s < 4; s++) {
-			struct comparison c;
+			struct bench_cmp c;
 
 			a.size = sizes[s];
 			a.per = a.size >= 8 * MIB ? 1 : a.size >= MIB ? 2 : 5;
@@ -363,7 +274,7 @@ static double sync_batch(void *arg, bool lib)
 	struct dma_buf_sync s;
 	int fd = cmabuf_get_fd(buf);
 	unsigned int i, n = 100;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (i = 0; i < n; i++) {
 		if (lib) {
@@ -376,7 +287,7 @@ static double sync_batch(void *arg, bool lib)
 			ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
 		}
 	}
-	return (double)(now_ns() - t0) / n;
+	return (double)(bench_now_ns() - t0) / n;
 }
 
 static void bench_sync(void)
@@ -397,7 +308,7 @@ static void bench_sync(void)
 
 		for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
 			struct cmabuf *buf = lib_alloc(heap, sizes[z]);
-			struct comparison c;
+			struct bench_cmp c;
 			void *p;
 
 			if (cmabuf_map(buf, CMABUF_MAP_RW, &p) < 0)
@@ -538,10 +449,10 @@ static struct latency fresh_latency(struct cmabuf_heap *heap, size_t size,
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 		struct cmabuf *buf = lib_alloc(heap, size);
 
-		v[i] = (double)(now_ns() - t0);
+		v[i] = (double)(bench_now_ns() - t0);
 		cmabuf_unref(buf);
 		/* let the churn refill the freed range */
 		usleep(20000);
@@ -630,10 +541,10 @@ static void trace_samples(struct cmabuf_heap *heap, size_t size, double *v,
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 		struct cmabuf *buf = lib_alloc(heap, size);
 
-		v[i] = (double)(now_ns() - t0);
+		v[i] = (double)(bench_now_ns() - t0);
 		cmabuf_unref(buf);
 	}
 }
@@ -774,12 +685,12 @@ static struct stream_result stream(struct cmabuf_heap *heap,
 			*slot = NULL;
 		}
 		c0 = cpu_ns();
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (pool)
 			ret = cmabuf_pool_acquire(pool, slot);
 		else
 			ret = cmabuf_alloc(heap, NV12_1080P, 0, slot);
-		lat[f] = (double)(now_ns() - t0);
+		lat[f] = (double)(bench_now_ns() - t0);
 		cpu += cpu_ns() - c0;
 		sum += lat[f];
 		if (ret < 0)
@@ -914,13 +825,13 @@ static double fill_batch(void *arg, bool cma)
 
 	if (cma)
 		cmabuf_sync_begin(f->buf, CMABUF_SYNC_WRITE);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < reps; i++) {
 		memset(p, (int)i + 1, f->size);
 		/* keep the compiler from dropping the stores */
 		__asm__ __volatile__("" : : "r"(p) : "memory");
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	if (cma)
 		cmabuf_sync_end(f->buf, CMABUF_SYNC_WRITE);
 	return (double)t0 / ((double)f->size * reps / MIB);
@@ -930,7 +841,7 @@ static void bench_bandwidth(void)
 {
 	struct cmabuf_heap *heap = heap_open(cma_name);
 	struct fill_arg f = { .size = 8 * MIB };
-	struct comparison c;
+	struct bench_cmp c;
 
 	f.buf = lib_alloc(heap, f.size);
 	if (cmabuf_map(f.buf, CMABUF_MAP_RW, &f.cma) < 0)
@@ -1035,7 +946,7 @@ int main(int argc, char **argv)
 	ret = cmabuf_ctx_new(&ctx);
 	if (ret < 0)
 		die("cmabuf_ctx_new", -ret);
-	clock_calibrate();
+	bench_clock_init();
 	printf("cmabuf-bench: kernel %s, CMA heap %s, CmaTotal %" PRIu64
 	       " MiB, MemTotal %" PRIu64 " MiB%s\n",
 	       getenv("CMABUF_VM_KERNEL") ? getenv("CMABUF_VM_KERNEL") : "host",

@@ -26,6 +26,7 @@
 
 #include <linux/videodev2.h>
 
+#include "devices.h"
 #include "gstutil.h"
 #include "testutil.h"
 
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 5;
 	int frames = argc > 2 ? atoi(argv[2]) : 60;
-	const char *dev = gu_video_node("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
+	const char *dev = dev_video_path("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
 	char copy[512], zero[512];
 	double a[64], b[64], r[64];
 	uint64_t mig = 0, mig_all = 0;

@@ -37,6 +37,7 @@
 #include <linux/videodev2.h>
 
 #include "bench-util.h"
+#include "devices.h"
 #include "cmabuf.h"
 
 #define KIB ((size_t)1024)
@@ -59,28 +60,6 @@ struct device {
 	int fd;
 	char name[64];
 };
-
-static int open_vivid_mplane_capture(void)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		struct v4l2_capability cap = { 0 };
-		char path[32];
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((const char *)cap.driver, "vivid") == 0 &&
-		    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 static void device_name(int fd, char *name, size_t size)
 {
@@ -109,7 +88,7 @@ static void device_open(struct device *d)
 		.memory = V4L2_MEMORY_DMABUF,
 	};
 
-	d->fd = open_vivid_mplane_capture();
+	d->fd = dev_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
 	if (d->fd < 0) {
 		fprintf(stderr, "sync-bench: no vivid multi-planar capture "
 			"node (the test VM boots vivid.multiplanar=1,2 "

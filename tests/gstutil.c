@@ -183,54 +183,6 @@ uint64_t gu_inode(int fd)
 	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
-const char *gu_video_node(const char *driver, uint32_t caps)
-{
-	static char path[32];
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		struct v4l2_capability cap = { 0 };
-		int fd;
-		bool match;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		match = ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-			strcmp((const char *)cap.driver, driver) == 0 &&
-			(cap.device_caps & caps) == caps;
-		close(fd);
-		if (match)
-			return path;
-	}
-	return NULL;
-}
-
-int gu_open_drm(const char *name)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		char path[32];
-		drmVersionPtr v;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && strcmp(v->name, name) == 0) {
-			drmFreeVersion(v);
-			return fd;
-		}
-		drmFreeVersion(v);
-		close(fd);
-	}
-	return -1;
-}
-
 static uint32_t active_fb(int drm_fd)
 {
 	drmModeResPtr res = drmModeGetResources(drm_fd);

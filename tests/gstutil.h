@@ -45,10 +45,6 @@ const char *gu_exp_name(int fd, char *buf, size_t size);
 /* inode of a fd */
 uint64_t gu_inode(int fd);
 
-/* /dev/videoN of V4L2 driver `driver` with all of caps, or NULL */
-const char *gu_video_node(const char *driver, uint32_t caps);
-/* an open card of DRM driver `name` (O_CLOEXEC), -1 when none */
-int gu_open_drm(const char *name);
 /*
  * The dma-buf behind the framebuffer the first active CRTC of drm_fd
  * scans out (GETFB2 + PRIME export; needs CAP_SYS_ADMIN or master):

@@ -59,32 +59,6 @@ static void teardown(void)
 	tu_fixture_close(&ctx, &cma, NULL, fds_at_start);
 }
 
-static int open_drm(const char *name, bool render)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		char path[32];
-		drmVersionPtr v;
-		int fd;
-
-		snprintf(path, sizeof(path), render ? "/dev/dri/renderD%d" :
-			 "/dev/dri/card%d", render ? 128 + i : i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && strcmp(v->name, name) == 0) {
-			drmFreeVersion(v);
-			return fd;
-		}
-		drmFreeVersion(v);
-		close(fd);
-	}
-	ck_abort_msg("no DRM device %s", name);
-	return -1;
-}
-
 static struct cmabuf *alloc_ok(struct cmabuf_heap *heap, size_t size)
 {
 	struct cmabuf *buf = NULL;
@@ -95,7 +69,7 @@ static struct cmabuf *alloc_ok(struct cmabuf_heap *heap, size_t size)
 
 START_TEST(test_vgem_import_twice_same_handle)
 {
-	int vgem = open_drm("vgem", true);
+	int vgem = tu_open_drm("vgem", true);
 	struct cmabuf *buf = alloc_ok(cma, 1 << 20), *again = NULL;
 	uint32_t h1 = 0, h2 = 0, h3 = 0;
 	int dupfd, check_fd = -1;
@@ -136,7 +110,7 @@ START_TEST(test_vgem_import_system_heap)
 	struct cmabuf_heap *sys = NULL;
 	struct cmabuf *buf;
 	uint32_t h = 0;
-	int vgem = open_drm("vgem", true);
+	int vgem = tu_open_drm("vgem", true);
 
 	ck_assert_int_eq(cmabuf_heap_open(ctx, "system", 0, &sys), 0);
 	buf = alloc_ok(sys, 3 << 20);
@@ -174,7 +148,7 @@ START_TEST(test_vgem_export)
 	struct cmabuf *buf = NULL;
 	uint32_t h = 0;
 	uint8_t *p = NULL;
-	int vgem = open_drm("vgem", false);
+	int vgem = tu_open_drm("vgem", false);
 
 	ck_assert_int_eq(drmIoctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb), 0);
 	ck_assert_int_eq(cmabuf_drm_export(ctx, vgem, dumb.handle, &buf), 0);
@@ -207,7 +181,7 @@ START_TEST(test_vgem_has_no_framebuffers)
 {
 	struct cmabuf_image *img = NULL;
 	uint32_t fb = 0, h = 0;
-	int vgem = open_drm("vgem", false);
+	int vgem = tu_open_drm("vgem", false);
 
 	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, 64, 64,
 					    0, 0, &img), 0);
@@ -277,7 +251,7 @@ static void show_on_vkms(struct cmabuf_heap *heap, uint32_t fourcc)
 	struct output o;
 	drmModeCrtcPtr crtc;
 	uint32_t fb = 0;
-	int vkms = open_drm("vkms", false);
+	int vkms = tu_open_drm("vkms", false);
 
 	find_output(vkms, &o);
 	ck_assert_int_eq(cmabuf_image_alloc(heap, fourcc, o.mode.hdisplay,
@@ -345,7 +319,7 @@ START_TEST(test_vgem_refuses_modifier_without_cap)
 {
 	struct cmabuf_image *img = tiled_image();
 	uint32_t fb = 0;
-	int vgem = open_drm("vgem", false);
+	int vgem = tu_open_drm("vgem", false);
 
 	/* vgem has no modesetting, so no DRM_CAP_ADDFB2_MODIFIERS */
 	tu_log_reset();
@@ -367,7 +341,7 @@ START_TEST(test_vkms_modifier_no_plane_takes)
 	struct cmabuf_image *img = tiled_image();
 	uint64_t cap = 0;
 	uint32_t fb = 0;
-	int vkms = open_drm("vkms", false);
+	int vkms = tu_open_drm("vkms", false);
 
 	ck_assert_int_eq(drmGetCap(vkms, DRM_CAP_ADDFB2_MODIFIERS, &cap), 0);
 	ck_assert_uint_eq(cap, 1);
@@ -395,7 +369,7 @@ START_TEST(test_vkms_modifier_reaches_addfb2)
 	drmModeFB2Ptr info;
 	struct output o;
 	uint32_t fb = 0;
-	int ret, vkms = open_drm("vkms", false);
+	int ret, vkms = tu_open_drm("vkms", false);
 
 	find_output(vkms, &o);
 	hide_planes = true;
@@ -465,7 +439,7 @@ START_TEST(test_caller_import_survives_framebuffer)
 	struct cmabuf_image *img = NULL;
 	struct cmabuf *buf;
 	uint32_t mine, counted = 0, fb = 0;
-	int vkms = open_drm("vkms", false);
+	int vkms = tu_open_drm("vkms", false);
 
 	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, 64, 64,
 					    0, 0, &img), 0);
@@ -497,7 +471,7 @@ START_TEST(test_caller_import_survives_failed_framebuffer)
 {
 	struct cmabuf_image *img = NULL;
 	uint32_t mine, fb = 0;
-	int vgem = open_drm("vgem", false);
+	int vgem = tu_open_drm("vgem", false);
 
 	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888, 64, 64,
 					    0, 0, &img), 0);
@@ -516,7 +490,7 @@ START_TEST(test_framebuffer_usable_through_dup)
 	struct cmabuf_image *img = NULL;
 	struct output o;
 	uint32_t fb = 0;
-	int vkms = open_drm("vkms", false), other;
+	int vkms = tu_open_drm("vkms", false), other;
 
 	find_output(vkms, &o);
 	ck_assert_int_eq(cmabuf_image_alloc(cma, DRM_FORMAT_XRGB8888,
@@ -541,7 +515,7 @@ START_TEST(test_dup_fds_share_one_count)
 {
 	struct cmabuf *buf = alloc_ok(cma, 65536);
 	uint32_t h1 = 0, h2 = 0;
-	int vgem = open_drm("vgem", true);
+	int vgem = tu_open_drm("vgem", true);
 	int dup1 = fcntl(vgem, F_DUPFD_CLOEXEC, 0);
 
 	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
@@ -569,11 +543,11 @@ START_TEST(test_reused_fd_number_starts_clean)
 {
 	struct cmabuf *buf = alloc_ok(cma, 65536);
 	uint32_t h = 0, h2 = 0;
-	int vgem = open_drm("vgem", true), again;
+	int vgem = tu_open_drm("vgem", true), again;
 
 	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h), 0);
 	close(vgem);
-	again = open_drm("vgem", true);
+	again = tu_open_drm("vgem", true);
 	ck_assert_int_eq(again, vgem);	/* the same number, another file */
 	tu_log_reset();
 	ck_assert_int_eq(cmabuf_drm_import(buf, again, &h2), 0);
@@ -716,7 +690,7 @@ START_TEST(test_vkms_writeback_readback)
 	struct wb_setup s;
 	struct pollfd pfd;
 	int32_t fence = -1;
-	int vkms = open_drm("vkms", false);
+	int vkms = tu_open_drm("vkms", false);
 
 	ck_assert_int_eq(drmSetClientCap(vkms, DRM_CLIENT_CAP_ATOMIC, 1), 0);
 	ck_assert_int_eq(drmSetClientCap(vkms,

@@ -23,6 +23,7 @@
 #include <linux/videodev2.h>
 #include <gst/allocators/allocators.h>
 
+#include "devices.h"
 #include "gstutil.h"
 #include "testutil.h"
 
@@ -136,7 +137,7 @@ static void note_buffer(struct seen *s, GstBuffer *buf)
 /* what vkms scans out while frame n arrives: frame n-1, one of ours */
 static void note_scanout(struct seen *s)
 {
-	int drm = gu_open_drm("vkms"), fd;
+	int drm = dev_open_drm("vkms", false), fd;
 	char name[64];
 
 	fd = drm >= 0 ? gu_scanout_dmabuf(drm) : -1;
@@ -253,14 +254,14 @@ static Suite *v4l2_suite(void)
 int main(void)
 {
 	const char *missing = tu_missing_cma();
-	int drm = gu_open_drm("vkms");
+	int drm = dev_open_drm("vkms", false);
 
 	if (missing)
 		return tu_cannot_run(missing);
 	if (drm < 0)
 		return tu_cannot_run("no vkms DRM device");
 	close(drm);
-	vivid = gu_video_node("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
+	vivid = dev_video_path("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
 	if (!vivid)
 		return tu_cannot_run("no multi-planar vivid capture node");
 	vivid = g_strdup(vivid);

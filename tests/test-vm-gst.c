@@ -21,6 +21,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
+#include "devices.h"
 #include "gstutil.h"
 #include "testutil.h"
 
@@ -247,7 +248,7 @@ static GstPadProbeReturn at_sink(GstPad *pad, GstPadProbeInfo *info,
 	/* frame n-1 is on screen while frame n arrives */
 	if (++s->frames < 5 || s->checked >= 3)
 		return GST_PAD_PROBE_OK;
-	drm = gu_open_drm("vkms");
+	drm = dev_open_drm("vkms", false);
 	fd = drm >= 0 ? gu_scanout_dmabuf(drm) : -1;
 	if (fd >= 0) {
 		gu_exp_name(fd, name, sizeof(name));
@@ -467,7 +468,7 @@ static Suite *gst_suite(void)
 int main(void)
 {
 	const char *missing = tu_missing_cma();
-	int drm = gu_open_drm("vkms");
+	int drm = dev_open_drm("vkms", false);
 
 	if (missing)
 		return tu_cannot_run(missing);

@@ -166,6 +166,16 @@ static char *tracefs_state(void)
 	return all;
 }
 
+/* tracefs as it was before the test (frees before) */
+static void assert_restored(char *before)
+{
+	char *after = tracefs_state();
+
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+
 /* ------------------------------------------------------------ the tracer */
 struct tracer {
 	pid_t pid;
@@ -485,7 +495,7 @@ static json_object *parse_json(const char *path)
 START_TEST(test_workload_counted)
 {
 	const char *const args[] = { "--json", "-v", NULL };
-	char *before, *after, *verbose, *line;
+	char *before, *verbose, *line;
 	uint64_t mig0, mig1, v4l2_allocs, v4l2_pages, heap_pages = 0;
 	struct tracer t;
 	json_object *doc, *total, *syncs;
@@ -515,8 +525,7 @@ START_TEST(test_workload_counted)
 	waitpid(filler, NULL, 0);
 	kill(v4l2, SIGKILL);
 	waitpid(v4l2, NULL, 0);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 
 	doc = parse_json(t.out);
 	ck_assert_int_eq(jint(doc, "lost_events"), 0);
@@ -583,8 +592,6 @@ START_TEST(test_workload_counted)
 	ck_assert_int_eq(failed, 1);
 	free(verbose);
 	json_object_put(doc);
-	free(before);
-	free(after);
 }
 END_TEST
 
@@ -601,7 +608,7 @@ static int check_prometheus(const char *path)
 START_TEST(test_seconds_prometheus)
 {
 	const char *const args[] = { "--prometheus", "1", NULL };
-	char cmd[256], *before = tracefs_state(), *after, *out;
+	char cmd[256], *before = tracefs_state(), *out;
 	struct tracer t;
 	pid_t heap;
 
@@ -610,8 +617,7 @@ START_TEST(test_seconds_prometheus)
 	heap = fork_heap();
 	run_child(heap);
 	ck_assert_int_eq(tracer_wait(&t), 0);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 	out = slurp(t.out);
 	snprintf(cmd, sizeof(cmd), "cmabuf_trace_allocations_total{pid=\"%d\","
 		 "comm=\"trace-heap\",area=", heap);
@@ -620,8 +626,6 @@ START_TEST(test_seconds_prometheus)
 	ck_assert(strstr(out, "cmabuf_trace_lost_events_total 0\n"));
 	ck_assert_int_eq(check_prometheus(t.out), 0);
 	free(out);
-	free(before);
-	free(after);
 }
 END_TEST
 
@@ -629,20 +633,17 @@ END_TEST
 START_TEST(test_sigterm)
 {
 	const char *const args[] = { NULL };
-	char *before = tracefs_state(), *after, *out;
+	char *before = tracefs_state(), *out;
 	struct tracer t;
 
 	tracer_start(&t, args, -1, false);
 	tracer_wait_ready(&t);
 	kill(t.pid, SIGTERM);
 	ck_assert_int_eq(tracer_wait(&t), 0);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 	out = slurp(t.out);
 	ck_assert_msg(strstr(out, "CMA allocations traced for"), "%s", out);
 	free(out);
-	free(before);
-	free(after);
 }
 END_TEST
 
@@ -654,7 +655,7 @@ END_TEST
 START_TEST(test_lost_events)
 {
 	const char *const args[] = { "--json", "--buffer-kb", "4", NULL };
-	char *before = tracefs_state(), *after;
+	char *before = tracefs_state();
 	struct tracer t;
 	json_object *doc, *total;
 	pid_t pid;
@@ -684,15 +685,12 @@ START_TEST(test_lost_events)
 	kill(t.pid, SIGCONT);
 	kill(t.pid, SIGINT);
 	ck_assert_int_eq(tracer_wait(&t), 0);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 	doc = parse_json(t.out);
 	ck_assert_int_gt(jint(doc, "lost_events"), 0);
 	ck_assert(json_object_object_get_ex(doc, "total", &total));
 	ck_assert_int_lt(jint(total, "allocations"), 200);
 	json_object_put(doc);
-	free(before);
-	free(after);
 }
 END_TEST
 
@@ -704,7 +702,7 @@ END_TEST
 START_TEST(test_failure_without_finish)
 {
 	const char *const args[] = { "--json", NULL };
-	char *before = tracefs_state(), *after;
+	char *before = tracefs_state();
 	struct tracer t;
 	json_object *doc;
 	pid_t pid;
@@ -729,15 +727,12 @@ START_TEST(test_failure_without_finish)
 	sleep(2);	/* the exit event, read at the next drain */
 	kill(t.pid, SIGINT);
 	ck_assert_int_eq(tracer_wait(&t), 0);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 	doc = parse_json(t.out);
 	ck_assert_int_eq(jsum(doc, pid, "allocations", &rows, NULL), 1);
 	ck_assert_int_eq(jsum(doc, pid, "failures", &rows, NULL), 1);
 	ck_assert_int_eq(jint(doc, "in_flight"), 0);
 	json_object_put(doc);
-	free(before);
-	free(after);
 }
 END_TEST
 
@@ -746,26 +741,23 @@ START_TEST(test_stale_instance)
 {
 	const char *const args[] = { "1", NULL };
 	const char *stale = TRACEFS "/instances/cmabuf-trace.2147483646";
-	char *before = tracefs_state(), *after, *err;
+	char *before = tracefs_state(), *err;
 	struct tracer t;
 
 	ck_assert_int_eq(mkdir(stale, 0755), 0);
 	tracer_start(&t, args, -1, false);
 	ck_assert_int_eq(tracer_wait(&t), 0);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 	err = slurp(t.err);
 	ck_assert_msg(strstr(err, "removed the trace instance"), "%s", err);
 	free(err);
-	free(before);
-	free(after);
 }
 END_TEST
 
 /* cmabuf-trace -v | head: the reader goes, the tracer cleans up */
 START_TEST(test_closed_pipe)
 {
-	char *before = tracefs_state(), *after;
+	char *before = tracefs_state();
 	struct tracer t = { 0 };
 	int p[2], st;
 
@@ -789,28 +781,22 @@ START_TEST(test_closed_pipe)
 	ck_assert_int_eq(waitpid(t.pid, &st, 0), t.pid);
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 1);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
-	free(before);
-	free(after);
+	assert_restored(before);
 }
 END_TEST
 
 static void expect_refusal(int uid, bool no_tracefs, const char *why)
 {
 	const char *const args[] = { "1", NULL };
-	char *before = tracefs_state(), *after, *err;
+	char *before = tracefs_state(), *err;
 	struct tracer t;
 
 	tracer_start(&t, args, uid, no_tracefs);
 	ck_assert_int_eq(tracer_wait(&t), 1);
 	err = slurp(t.err);
 	ck_assert_msg(strstr(err, why), "expected \"%s\" in:\n%s", why, err);
-	after = tracefs_state();
-	ck_assert_str_eq(before, after);
+	assert_restored(before);
 	free(err);
-	free(before);
-	free(after);
 }
 
 START_TEST(test_unprivileged)

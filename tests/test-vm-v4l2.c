@@ -35,32 +35,6 @@ static void teardown(void)
 	tu_fixture_close(&ctx, &cma, NULL, fds_at_start);
 }
 
-static int open_drm(const char *name, bool render)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		char path[32];
-		drmVersionPtr v;
-		int fd;
-
-		snprintf(path, sizeof(path), render ? "/dev/dri/renderD%d" :
-			 "/dev/dri/card%d", render ? 128 + i : i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && strcmp(v->name, name) == 0) {
-			drmFreeVersion(v);
-			return fd;
-		}
-		drmFreeVersion(v);
-		close(fd);
-	}
-	ck_abort_msg("no DRM device %s", name);
-	return -1;
-}
-
 static void set_ctrl(int fd, uint32_t id, int32_t value)
 {
 	struct v4l2_ext_control c = { .id = id, .value = value };
@@ -411,7 +385,7 @@ START_TEST(test_vivid_expbuf_into_vgem)
 	uint32_t handle = 0, count = 1;
 	uint8_t *p = NULL;
 	int fd = tu_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE);
-	int vgem = open_drm("vgem", true);
+	int vgem = tu_open_drm("vgem", true);
 
 	ck_assert_int_eq(cmabuf_v4l2_set_format(ctx, fd, req.type,
 			DRM_FORMAT_XRGB8888, 640, 480, 0, &l), 0);

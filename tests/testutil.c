@@ -12,6 +12,7 @@
 
 #include <linux/videodev2.h>
 
+#include "devices.h"
 #include "heap-names.h"
 #include "testutil.h"
 
@@ -193,17 +194,17 @@ const char *tu_cma_heap_name(void)
 
 const char *tu_cma_area_name(void)
 {
-	static const char *const origins[] = { "linux,cma", "reserved" };
 	const char *heap = tu_cma_heap_name();
 	char path[256];
 	size_t i;
 
-	if (!heap || strcmp(heap, "default_cma_region") != 0)
+	if (!heap || strcmp(heap, HEAP_NAME_DEFAULT_CMA) != 0)
 		return heap;
-	for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/mm/cma/%s", origins[i]);
+	for (i = 0; heap_names_default_area[i]; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/mm/cma/%s",
+			 heap_names_default_area[i]);
 		if (access(path, F_OK) == 0)
-			return origins[i];
+			return heap_names_default_area[i];
 	}
 	return "reserved";
 }
@@ -288,23 +289,16 @@ void tu_sw_sync_inc(int timeline, unsigned int by)
 /* the video node of `driver` whose device_caps include `caps` */
 int tu_open_video(const char *driver, uint32_t caps)
 {
-	int i;
+	int fd = dev_open_video(driver, caps);
 
-	for (i = 0; i < 64; i++) {
-		struct v4l2_capability cap = { 0 };
-		char path[32];
-		int fd;
+	ck_assert_msg(fd >= 0, "no %s video node with caps %#x", driver, caps);
+	return fd;
+}
 
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((const char *)cap.driver, driver) == 0 &&
-		    (cap.device_caps & caps) == caps)
-			return fd;
-		close(fd);
-	}
-	ck_abort_msg("no %s video node with caps %#x", driver, caps);
-	return -1;
+int tu_open_drm(const char *driver, bool render)
+{
+	int fd = dev_open_drm(driver, render);
+
+	ck_assert_msg(fd >= 0, "no DRM device %s", driver);
+	return fd;
 }

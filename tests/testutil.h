@@ -79,8 +79,9 @@ int tu_sw_sync_timeline(void);
 int tu_sw_sync_fence(int timeline, unsigned int value);
 void tu_sw_sync_inc(int timeline, unsigned int by);
 
-/* the V4L2 video node of `driver` whose device_caps include `caps` */
+/* tests/devices.h's nodes, or the test fails */
 int tu_open_video(const char *driver, uint32_t caps);
+int tu_open_drm(const char *driver, bool render);
 
 /* run a suite with CK_NORMAL output; returns the exit status */
 int tu_run(Suite *s);
