@@ -182,6 +182,22 @@ START_TEST(test_order_across_cpus)
 }
 END_TEST
 
+/* nothing traced: flushing, at the end too, calls nothing (UBSan: no
+ * qsort or memmove of a NULL array) */
+START_TEST(test_order_empty)
+{
+	struct trace_order o = { 0 };
+	struct trace_agg a = { 0 };
+
+	trace_order_flush(&o, 0, to_agg, &a);
+	trace_order_flush(&o, 10000, to_agg, &a);
+	ck_assert_uint_eq(a.events, 0);
+	ck_assert_uint_eq(o.n, 0);
+	trace_order_free(&o);
+	trace_agg_free(&a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trace-agg");
@@ -194,6 +210,7 @@ int main(void)
 	tcase_add_test(tc, test_migrations);
 	tcase_add_test(tc, test_quantiles);
 	tcase_add_test(tc, test_order_across_cpus);
+	tcase_add_test(tc, test_order_empty);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

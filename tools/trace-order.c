@@ -41,7 +41,7 @@ void trace_order_flush(struct trace_order *o, uint64_t lag,
 	uint64_t horizon = lag && o->newest > lag ? o->newest - lag : 0;
 	size_t i;
 
-	if (lag && !horizon)
+	if (o->n == 0 || (lag && !horizon))
 		return;
 	/* equal stamps are two CPUs at once: either order is true */
 	qsort(o->ev, o->n, sizeof(*o->ev), by_ts);

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <mntent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -77,15 +78,33 @@ static bool locked_down(char *mode, size_t len)
 	return locked;
 }
 
+/*
+ * Whether a tracefs is mounted (/proc/self/mounts). Not
+ * tracefs_tracing_dir_is_mounted(): libtracefs 1.6 leaks the path it
+ * finds there, and tracefs_tracing_dir() alone would mount tracefs.
+ */
+static bool tracefs_mounted(void)
+{
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	struct mntent *m;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && (m = getmntent(f)))
+		found = strcmp(m->mnt_type, "tracefs") == 0;
+	endmntent(f);
+	return found;
+}
+
 static int check_access(const char **dir)
 {
 	char mode[32];
-	/* no path asked: libtracefs 1.6 leaks the copy it hands out */
-	int mounted = tracefs_tracing_dir_is_mounted(false, NULL);
+	bool mounted = tracefs_mounted();
 
 	/* mounted: tracefs_tracing_dir() finds it, and mounts nothing */
-	*dir = mounted > 0 ? tracefs_tracing_dir() : NULL;
-	if (mounted <= 0 || !*dir) {
+	*dir = mounted ? tracefs_tracing_dir() : NULL;
+	if (!mounted || !*dir) {
 		if (access("/sys/kernel/tracing", F_OK) != 0)
 			fail("this kernel has no tracefs (/sys/kernel/tracing)",
 			     "use a kernel built with CONFIG_FTRACE and "
@@ -141,14 +160,20 @@ static int check_events(void)
  */
 static void remove_stale(void)
 {
-	char **names = tracefs_instances(
-		"^cmabuf-trace\\.[0-9][0-9]*$");	/* BRE and ERE alike */
+	/* no regex: libtracefs 1.6's tracefs_instances() leaks it */
+	char **names = tracefs_instances(NULL);
+	static const char prefix[] = "cmabuf-trace.";
 	struct tracefs_instance *inst;
 	size_t i;
 
 	for (i = 0; names && names[i]; i++) {
-		long pid = strtol(names[i] + strlen("cmabuf-trace."), NULL, 10);
+		const char *digits = names[i] + strlen(prefix);
+		long pid;
 
+		if (strncmp(names[i], prefix, strlen(prefix)) != 0 ||
+		    !*digits || strspn(digits, "0123456789") != strlen(digits))
+			continue;
+		pid = strtol(digits, NULL, 10);
 		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		inst = tracefs_instance_alloc(NULL, names[i]);
