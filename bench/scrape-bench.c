@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/dma-heap.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dma-heap.h>
+
+#include "bench-util.h"
+
 #define BUFS 20
 #define RUNS 5
 #define MAX_ARGS (500 * (BUFS + 1) + 8)
@@ -41,12 +44,10 @@ struct fleet {
 	int hold;	/* write end: closing it ends every holder */
 };
 
+/* bench/bench-util.c's clock, in milliseconds */
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)bench_now_ns() / 1e6;
 }
 
 static int alloc_page(int heap)
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
 	struct result r[2];
 	int m;
 
+	bench_clock_init();
 	if (access(tool, X_OK) < 0) {
 		fprintf(stderr, "scrape-bench: %s: %s\n", tool,
 			strerror(errno));
