@@ -259,9 +259,40 @@ static int scan_processes(struct scan *sc)
 	return ret;
 }
 
+static int cmp_hold(const void *pa, const void *pb)
+{
+	const struct hold *a = pa, *b = pb;
+
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return (int)b->from_fd - (int)a->from_fd;	/* fdinfo first */
+}
+
+/* holds [0, n), sorted by cmp_hold: whether a descriptor showed ino */
+static bool fd_holds_ino(const struct hold *h, size_t n, uint64_t ino)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && h[lo].ino == ino; lo++)
+		if (h[lo].from_fd)
+			return true;
+	return false;
+}
+
 /* /sys/kernel/dmabuf/buffers/<ino>/{exporter_name,size} (5.13..6.x) */
 static int scan_sysfs_buffers(struct scan *sc)
 {
+	size_t known = sc->nholds;
 	char *dir, path[4200], text[128];
 	struct dirent *de;
 	int ret = 0;
@@ -275,11 +306,19 @@ static int scan_sysfs_buffers(struct scan *sc)
 		free(dir);
 		return 0;
 	}
+	/*
+	 * A buffer a descriptor showed has its size and exporter from
+	 * fdinfo already: read only the others' files (a scrape of 500
+	 * processes x 20 buffers would read 20 000 more).
+	 */
+	if (known > 1)
+		qsort(sc->holds, known, sizeof(*sc->holds), cmp_hold);
 	while (ret == 0 && (de = readdir(d))) {
 		struct hold h = { .pid = -1, .from_fd = true };
 		ssize_t n;
 
-		if (parse_u64_value(de->d_name, strlen(de->d_name), &h.ino) < 0)
+		if (parse_u64_value(de->d_name, strlen(de->d_name), &h.ino) < 0 ||
+		    fd_holds_ino(sc->holds, known, h.ino))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/size", dir, de->d_name);
 		n = read_file_at(path, text, sizeof(text));
@@ -297,17 +336,6 @@ static int scan_sysfs_buffers(struct scan *sc)
 	closedir(d);
 	free(dir);
 	return ret;
-}
-
-static int cmp_hold(const void *pa, const void *pb)
-{
-	const struct hold *a = pa, *b = pb;
-
-	if (a->ino != b->ino)
-		return a->ino < b->ino ? -1 : 1;
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return (int)b->from_fd - (int)a->from_fd;	/* fdinfo first */
 }
 
 static int cmp_proc(const void *a, const void *b)

@@ -252,6 +252,55 @@ static void check_16k_area(struct cmabuf_ctx *ctx)
 	cmabuf_stats_unref(st);
 }
 
+/*
+ * /sys/kernel/dmabuf/buffers lists every buffer: one a descriptor shows
+ * keeps fdinfo's size and exporter (its sysfs files are not read: here
+ * they disagree, which no kernel does), one no process holds (a driver's
+ * queue) comes from sysfs alone.
+ */
+START_TEST(test_sysfs_buffers_merge)
+{
+	static const char *const files[] = {
+		"proc/88/fdinfo/5", "proc/88/comm",
+		"sys/kernel/dmabuf/buffers/100/size",
+		"sys/kernel/dmabuf/buffers/100/exporter_name",
+		"sys/kernel/dmabuf/buffers/200/size",
+		"sys/kernel/dmabuf/buffers/200/exporter_name", NULL,
+	};
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	struct cmabuf_stats *st = NULL;
+	char *tree = tu_make_tree(files);
+	const int *pids;
+
+	write_text(tree, "proc/88/fdinfo/5", "pos:\t0\nflags:\t02000002\n"
+		   "mnt_id:\t15\nino:\t100\nsize:\t1048576\ncount:\t1\n"
+		   "exp_name:\treserved\nname:\tframe\n");
+	write_text(tree, "proc/88/comm", "player\n");
+	write_text(tree, "sys/kernel/dmabuf/buffers/100/size", "2097152\n");
+	write_text(tree, "sys/kernel/dmabuf/buffers/100/exporter_name",
+		   "system\n");
+	write_text(tree, "sys/kernel/dmabuf/buffers/200/size", "8192\n");
+	write_text(tree, "sys/kernel/dmabuf/buffers/200/exporter_name",
+		   "vb2_dc\n");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_BUFFERS, &st), 0);
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 2);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_inode(st, 0), 100);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, 0), MIB);
+	ck_assert_str_eq(cmabuf_stats_buffer_get_exporter(st, 0), "reserved");
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_holders(st, 0, &pids), 1);
+	ck_assert_int_eq(pids[0], 88);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_inode(st, 1), 200);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, 1), 8192);
+	ck_assert_str_eq(cmabuf_stats_buffer_get_exporter(st, 1), "vb2_dc");
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_holders(st, 1, &pids), 0);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(tree);
+}
+END_TEST
+
 /* a 16K-page board's tree reads the same on any host: recorded */
 START_TEST(test_page_size_recorded)
 {
@@ -368,6 +417,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_cma_area, 0, n);
 	tcase_add_loop_test(tc, test_heaps_and_buffers, 0, n);
 	tcase_add_test(tc, test_large_maps_file);
+	tcase_add_test(tc, test_sysfs_buffers_merge);
 	tcase_add_test(tc, test_page_size_recorded);
 	tcase_add_test(tc, test_page_size_derived);
 	tcase_add_loop_test(tc, test_device_tree_pools, 0,
