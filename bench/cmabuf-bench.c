@@ -99,17 +99,18 @@ static double quantile(double *v, size_t n, double q)
 	return v[i < n ? i : n - 1];
 }
 
-static uint64_t vmstat(const char *key)
+/* the number after "key<sep>" in a /proc file such as vmstat or meminfo */
+static uint64_t proc_value(const char *file, const char *key, char sep)
 {
 	char line[256];
 	size_t klen = strlen(key);
 	uint64_t v = 0;
-	FILE *f = fopen("/proc/vmstat", "re");
+	FILE *f = fopen(file, "re");
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+		if (strncmp(line, key, klen) == 0 && line[klen] == sep) {
 			v = strtoull(line + klen + 1, NULL, 10);
 			break;
 		}
@@ -117,22 +118,14 @@ static uint64_t vmstat(const char *key)
 	return v;
 }
 
+static uint64_t vmstat(const char *key)
+{
+	return proc_value("/proc/vmstat", key, ' ');
+}
+
 static uint64_t meminfo_kb(const char *key)
 {
-	char line[256];
-	size_t klen = strlen(key);
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			v = strtoull(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return proc_value("/proc/meminfo", key, ':');
 }
 
 static const char *size_label(size_t size)

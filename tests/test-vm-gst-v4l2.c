@@ -254,13 +254,11 @@ static Suite *v4l2_suite(void)
 int main(void)
 {
 	const char *missing = tu_missing_cma();
-	int drm = dev_open_drm("vkms", false);
 
+	if (!missing)
+		missing = tu_missing_drm("vkms");
 	if (missing)
 		return tu_cannot_run(missing);
-	if (drm < 0)
-		return tu_cannot_run("no vkms DRM device");
-	close(drm);
 	vivid = dev_video_path("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
 	if (!vivid)
 		return tu_cannot_run("no multi-planar vivid capture node");

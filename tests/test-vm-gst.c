@@ -468,12 +468,10 @@ static Suite *gst_suite(void)
 int main(void)
 {
 	const char *missing = tu_missing_cma();
-	int drm = dev_open_drm("vkms", false);
 
+	if (!missing)
+		missing = tu_missing_drm("vkms");
 	if (missing)
 		return tu_cannot_run(missing);
-	if (drm < 0)
-		return tu_cannot_run("no vkms DRM device");
-	close(drm);
 	return tu_run(gst_suite());
 }

@@ -199,6 +199,16 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* the file at path contains what */
+static void assert_file_says(const char *path, const char *what)
+{
+	char *text = slurp(path);
+
+	ck_assert_msg(strstr(text, what), "expected \"%s\" in %s:\n%s", what,
+		      path, text);
+	free(text);
+}
+
 /* args: NULL-ended; uid: -1 for root; unshare: run without tracefs */
 static void tracer_start(struct tracer *t, const char *const *args, int uid,
 			 bool no_tracefs)
@@ -633,7 +643,7 @@ END_TEST
 START_TEST(test_sigterm)
 {
 	const char *const args[] = { NULL };
-	char *before = tracefs_state(), *out;
+	char *before = tracefs_state();
 	struct tracer t;
 
 	tracer_start(&t, args, -1, false);
@@ -641,9 +651,7 @@ START_TEST(test_sigterm)
 	kill(t.pid, SIGTERM);
 	ck_assert_int_eq(tracer_wait(&t), 0);
 	assert_restored(before);
-	out = slurp(t.out);
-	ck_assert_msg(strstr(out, "CMA allocations traced for"), "%s", out);
-	free(out);
+	assert_file_says(t.out, "CMA allocations traced for");
 }
 END_TEST
 
@@ -741,16 +749,14 @@ START_TEST(test_stale_instance)
 {
 	const char *const args[] = { "1", NULL };
 	const char *stale = TRACEFS "/instances/cmabuf-trace.2147483646";
-	char *before = tracefs_state(), *err;
+	char *before = tracefs_state();
 	struct tracer t;
 
 	ck_assert_int_eq(mkdir(stale, 0755), 0);
 	tracer_start(&t, args, -1, false);
 	ck_assert_int_eq(tracer_wait(&t), 0);
 	assert_restored(before);
-	err = slurp(t.err);
-	ck_assert_msg(strstr(err, "removed the trace instance"), "%s", err);
-	free(err);
+	assert_file_says(t.err, "removed the trace instance");
 }
 END_TEST
 
@@ -788,15 +794,13 @@ END_TEST
 static void expect_refusal(int uid, bool no_tracefs, const char *why)
 {
 	const char *const args[] = { "1", NULL };
-	char *before = tracefs_state(), *err;
+	char *before = tracefs_state();
 	struct tracer t;
 
 	tracer_start(&t, args, uid, no_tracefs);
 	ck_assert_int_eq(tracer_wait(&t), 1);
-	err = slurp(t.err);
-	ck_assert_msg(strstr(err, why), "expected \"%s\" in:\n%s", why, err);
+	assert_file_says(t.err, why);
 	assert_restored(before);
-	free(err);
 }
 
 START_TEST(test_unprivileged)

@@ -295,6 +295,19 @@ int tu_open_video(const char *driver, uint32_t caps)
 	return fd;
 }
 
+const char *tu_missing_drm(const char *driver)
+{
+	static char why[64];
+	int fd = dev_open_drm(driver, false);
+
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(why, sizeof(why), "no %s DRM device", driver);
+	return why;
+}
+
 int tu_open_drm(const char *driver, bool render)
 {
 	int fd = dev_open_drm(driver, render);

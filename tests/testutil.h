@@ -82,6 +82,8 @@ void tu_sw_sync_inc(int timeline, unsigned int by);
 /* tests/devices.h's nodes, or the test fails */
 int tu_open_video(const char *driver, uint32_t caps);
 int tu_open_drm(const char *driver, bool render);
+/* "no <driver> DRM device" when there is none, else NULL */
+const char *tu_missing_drm(const char *driver);
 
 /* run a suite with CK_NORMAL output; returns the exit status */
 int tu_run(Suite *s);
