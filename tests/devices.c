@@ -13,50 +13,44 @@
 
 #define MAX_NODES 64
 
-static int open_video_node(int i, const char *driver, uint32_t caps,
-			   char *path, size_t size)
+/* the first node of driver with caps, opened; its path in path[32] */
+static int find_video(const char *driver, uint32_t caps, char *path)
 {
-	struct v4l2_capability cap = { 0 };
-	int fd;
+	int i;
 
-	snprintf(path, size, "/dev/video%d", i);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-	    strcmp((const char *)cap.driver, driver) == 0 &&
-	    (cap.device_caps & caps) == caps)
-		return fd;
-	close(fd);
+	for (i = 0; i < MAX_NODES; i++) {
+		struct v4l2_capability cap = { 0 };
+		int fd;
+
+		snprintf(path, 32, "/dev/video%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
+		    strcmp((const char *)cap.driver, driver) == 0 &&
+		    (cap.device_caps & caps) == caps)
+			return fd;
+		close(fd);
+	}
 	return -1;
 }
 
 const char *dev_video_path(const char *driver, uint32_t caps)
 {
 	static char path[32];
-	int i, fd;
+	int fd = find_video(driver, caps, path);
 
-	for (i = 0; i < MAX_NODES; i++) {
-		fd = open_video_node(i, driver, caps, path, sizeof(path));
-		if (fd >= 0) {
-			close(fd);
-			return path;
-		}
-	}
-	return NULL;
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	return path;
 }
 
 int dev_open_video(const char *driver, uint32_t caps)
 {
 	char path[32];
-	int i, fd;
 
-	for (i = 0; i < MAX_NODES; i++) {
-		fd = open_video_node(i, driver, caps, path, sizeof(path));
-		if (fd >= 0)
-			return fd;
-	}
-	return -1;
+	return find_video(driver, caps, path);
 }
 
 int dev_open_drm(const char *driver, bool render)

@@ -38,6 +38,9 @@ struct ev_name {
 	bool optional;
 };
 
+/* the tool's trace instances: this prefix and the pid */
+#define INSTANCE_PREFIX "cmabuf-trace."
+
 static const struct ev_name events[] = {
 	{ "cma", "cma_alloc_start", false },
 	{ "cma", "cma_alloc_finish", false },
@@ -162,16 +165,18 @@ static void remove_stale(void)
 {
 	/* no regex: libtracefs 1.6's tracefs_instances() leaks it */
 	char **names = tracefs_instances(NULL);
-	static const char prefix[] = "cmabuf-trace.";
+	const size_t plen = strlen(INSTANCE_PREFIX);
 	struct tracefs_instance *inst;
 	size_t i;
 
 	for (i = 0; names && names[i]; i++) {
-		const char *digits = names[i] + strlen(prefix);
+		const char *digits;
 		long pid;
 
-		if (strncmp(names[i], prefix, strlen(prefix)) != 0 ||
-		    !*digits || strspn(digits, "0123456789") != strlen(digits))
+		if (strncmp(names[i], INSTANCE_PREFIX, plen) != 0)
+			continue;
+		digits = names[i] + plen;
+		if (!*digits || strspn(digits, "0123456789") != strlen(digits))
 			continue;
 		pid = strtol(digits, NULL, 10);
 		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
@@ -190,12 +195,12 @@ static int create_instance(struct trace_session *s)
 	char name[64], what[256], mode[32];
 
 	remove_stale();
-	snprintf(name, sizeof(name), "cmabuf-trace.%d", (int)getpid());
+	snprintf(name, sizeof(name), INSTANCE_PREFIX "%d", (int)getpid());
 	if (tracefs_instance_exists(name)) {
 		snprintf(what, sizeof(what), "a trace instance %s exists "
 			 "already", name);
 		fail(what, "remove it: rmdir /sys/kernel/tracing/instances/"
-		     "cmabuf-trace.*");
+		     INSTANCE_PREFIX "*");
 		return -1;
 	}
 	s->inst = tracefs_instance_create(name);
