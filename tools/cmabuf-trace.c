@@ -24,6 +24,7 @@
 #define PERIOD_MS 1000		/* a drain a second when all is quiet */
 #define DRAIN_NS 200000000	/* at most five drains a second */
 #define LAG_NS 300000000	/* see trace-order.c */
+#define FINAL_DRAIN_S 0.3	/* a signal ends the run within a second */
 
 enum format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 
@@ -32,6 +33,7 @@ struct run {
 	struct trace_order order;
 	struct trace_agg agg;
 	FILE *vout;		/* -v lines, NULL without -v */
+	double drain_until;	/* the last drain's deadline; 0: none yet */
 };
 
 static volatile sig_atomic_t stop;
@@ -143,6 +145,13 @@ static int on_record(struct tep_event *event, struct tep_record *rec,
 	struct run *r = data;
 	struct trace_ev ev;
 
+	/*
+	 * Behind a storm the pipes never run dry: the stop flag must end a
+	 * drain, not only the loop around it, and the last drain has a
+	 * deadline of its own.
+	 */
+	if (r->drain_until > 0 ? now() >= r->drain_until : stop)
+		return 1;
 	if (rec->missed_events > 0)
 		r->agg.missed += (uint64_t)rec->missed_events;
 	if (trace_decode(r->dec, event, rec, &ev) &&
@@ -157,8 +166,11 @@ static void feed(const struct trace_ev *ev, void *data)
 {
 	struct trace_ev named = *ev;
 
-	trace_task_lookup(ev->tid, &named.pid, named.comm);
+	trace_task_lookup(ev->tid, ev->ts, &named.pid, named.comm);
 	trace_agg_feed(data, &named);
+	/* in time order: no record of that life of the tid is left */
+	if (ev->kind == EV_EXIT)
+		trace_task_exit_counted(ev->tid, ev->ts);
 }
 
 static void on_alloc(const struct trace_alloc *al, void *data)
@@ -202,6 +214,8 @@ static void trace_loop(struct trace_session *s, struct run *r, double seconds)
 		if (!stop)
 			nanosleep(&pause, NULL);
 	}
+	/* what is left, for at most FINAL_DRAIN_S even when behind */
+	r->drain_until = now() + FINAL_DRAIN_S;
 	trace_session_read(s, on_record, r);
 	trace_order_flush(&r->order, 0, feed, &r->agg);
 }

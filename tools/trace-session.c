@@ -374,9 +374,14 @@ int trace_session_read(struct trace_session *s,
 		if (s->fds[cpu] < 0)
 			continue;
 		/* each read gives one sub-buffer, or EAGAIN when empty */
-		while (read(s->fds[cpu], s->page, s->page_size) > 0)
-			if (read_subbuf(s, cpu, cb, data))
+		while (read(s->fds[cpu], s->page, s->page_size) > 0) {
+			int r = read_subbuf(s, cpu, cb, data);
+
+			if (r > 0)
+				return 1;	/* asked to stop: now */
+			if (r < 0)
 				break;
+		}
 	}
 	return 0;
 }
