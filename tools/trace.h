@@ -91,8 +91,14 @@ struct trace_session {
 int trace_session_open(struct trace_session *s, unsigned long buffer_kb);
 /* poll(2) on the CPUs' pipes: > 0 when one has data */
 int trace_session_wait(struct trace_session *s, int timeout_ms);
-/* drain what the kernel has; cb returns non-zero to stop early, and then
- * this returns 1 at once (no other CPU is read), else 0 */
+/*
+ * Drain what the kernel has. cb sees every record of each sub-buffer read
+ * (one read takes it from the ring) and returns 0, or TRACE_READ_STOP to
+ * stop after this sub-buffer (this returns 1, no other CPU is read), or
+ * TRACE_READ_NEXT_CPU to go on with the next CPU's; else this returns 0.
+ */
+#define TRACE_READ_STOP 1
+#define TRACE_READ_NEXT_CPU 2
 int trace_session_read(struct trace_session *s,
 		       int (*cb)(struct tep_event *, struct tep_record *,
 				 int, void *),
