@@ -988,7 +988,7 @@ static double mono_s(void)
  */
 START_TEST(test_sigint_storm)
 {
-	const char *const args[] = { "--json", "--buffer-kb", "16384", NULL };
+	const char *const args[] = { "--json", "--buffer-kb", "4096", NULL };
 	char *before = tracefs_state();
 	struct tracer t;
 	json_object *doc;

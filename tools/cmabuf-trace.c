@@ -24,7 +24,7 @@
 #define PERIOD_MS 1000		/* a drain a second when all is quiet */
 #define DRAIN_NS 200000000	/* at most five drains a second */
 #define LAG_NS 300000000	/* see trace-order.c */
-#define FINAL_DRAIN_S 0.4	/* a signal ends the run within a second */
+#define FINAL_DRAIN_S 0.3	/* a signal ends the run within a second */
 
 enum format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 
