@@ -271,8 +271,8 @@ static void show_on_vkms(struct cmabuf_heap *heap, uint32_t fourcc)
 	ck_assert_ptr_null(cmabuf_image_unref(img));
 	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, 0, 0, 0, NULL, 0, NULL),
 			 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), -ENOENT);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), -ENOENT);
 	ck_assert(tu_log_contains("RMFB"));
 	close(vkms);
 }
@@ -391,7 +391,7 @@ START_TEST(test_vkms_modifier_reaches_addfb2)
 	ck_assert_int_ne(drmModeSetCrtc(vkms, o.crtc, fb, 0, 0, &o.connector,
 					1, &o.mode), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
 out:
 	cmabuf_image_unref(img);
 	close(vkms);
@@ -447,13 +447,13 @@ START_TEST(test_caller_import_survives_framebuffer)
 	mine = caller_import(vkms, buf);
 	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
 	ck_assert(handle_alive(vkms, mine));
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
 	ck_assert(handle_alive(vkms, mine));
 	/* a counted import of the same buffer around a framebuffer too */
 	ck_assert_int_eq(cmabuf_drm_import(buf, vkms, &counted), 0);
 	ck_assert_uint_eq(counted, mine);
 	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
 	ck_assert(handle_alive(vkms, mine));
 	/*
 	 * The last counted close ends the handle for the caller too: one
@@ -503,8 +503,8 @@ START_TEST(test_framebuffer_usable_through_dup)
 	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, 0, 0, 0, NULL, 0, NULL),
 			 0);
 	/* removed through the dup: the device is what counts */
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, other, fb), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), -ENOENT);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, other, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), -ENOENT);
 	cmabuf_image_unref(img);
 	close(other);
 	close(vkms);
@@ -766,8 +766,8 @@ START_TEST(test_vkms_writeback_readback)
 			 DRM_MODE_ATOMIC_ALLOW_MODESET, NULL), 0);
 	drmModeAtomicFree(req);
 	drmModeDestroyPropertyBlob(vkms, blob);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb_in), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb_out), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(in, vkms, fb_in), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(out, vkms, fb_out), 0);
 	cmabuf_image_unref(in);
 	cmabuf_image_unref(out);
 	close(vkms);
