@@ -599,8 +599,9 @@ int pool_release(struct cmabuf_pool *pool, void *obj, int fence_fd)
 	s = slot_of(pool, obj);
 	if (!s || s->state != SLOT_OUT) {
 		pthread_mutex_unlock(&pool->lock);
-		log_bug_client(pool->ctx, "release of a %s %s\n",
-			       pool->kind->what,
+		log_bug_client(pool->ctx, "release of %s %s %s\n",
+			       strchr("aeiou", pool->kind->what[0]) ? "an" :
+			       "a", pool->kind->what,
 			       s ? "already released" : "not from this pool");
 		ret = -EINVAL;
 		goto fail;

@@ -4,6 +4,8 @@
  * into vgem (render node) with counted handles, export of a vgem object
  * as a cmabuf, framebuffers of CMA images shown on the vkms CRTC, and
  * the composed frame read back through the vkms writeback connector.
+ * The ownership cases run twice: as is, and under a seccomp filter that
+ * fails kcmp with EPERM, as Docker's default profile does.
  * Devices are found by driver name (drmGetVersion), not by /dev number.
  */
 #include <dlfcn.h>
@@ -12,8 +14,16 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/kcmp.h>
+#include <linux/seccomp.h>
 
 #include <drm_fourcc.h>
 #include <xf86drm.h>
@@ -561,6 +571,133 @@ START_TEST(test_reused_fd_number_starts_clean)
 }
 END_TEST
 
+/* ---- kcmp denied (containers): the fallback identity ---- */
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__i386__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_I386
+#elif defined(__arm__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_ARM
+#endif
+
+/* kcmp answers EPERM from now on, in this (forked) test process */
+static void deny_kcmp(void)
+{
+	struct sock_filter f[] = {
+#ifdef TEST_AUDIT_ARCH
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kcmp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
+		.filter = f,
+	};
+	pid_t pid = getpid();
+
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_msg(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0,
+		      "seccomp: %s", strerror(errno));
+	/* the filter works: kcmp of stdin with itself is refused */
+	ck_assert_int_eq(syscall(SYS_kcmp, pid, pid, KCMP_FILE, 0, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+}
+
+static void setup_kcmp_denied(void)
+{
+	setup();
+	deny_kcmp();
+}
+
+/* this DRM file has a drm-client-id in fdinfo (6.5+ for vgem and vkms) */
+static bool has_client_id(int fd)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, "drm-client-id:", 14) == 0;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Import twice, close twice: 0, 0, and the handle is gone after the
+ * second close. Before the fallback, every call took the EPERM of kcmp
+ * for "another file", forgot the counts and answered -ENOENT twice,
+ * leaving the handle (and the CMA behind it) to the DRM file.
+ */
+START_TEST(test_kcmp_denied_import_twice_close_twice)
+{
+	struct cmabuf *buf = alloc_ok(cma, 1 << 20);
+	struct drm_gem_close gc = { 0 };
+	uint32_t h1 = 0, h2 = 0;
+	int vgem = tu_open_drm("vgem", true);
+
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert(tu_log_contains("kcmp is denied"));
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+	ck_assert(handle_alive(vgem, h1));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h2), 0);
+	gc.handle = h1;
+	ck_assert_int_ne(drmIoctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert(!tu_log_contains("client bug"));
+	cmabuf_unref(buf);
+	close(vgem);
+}
+END_TEST
+
+/*
+ * Without kcmp and without drm-client-id (before 6.5) a file is its
+ * number and device: a dup'd descriptor counts on its own (stated in
+ * cmabuf_drm_import(3)). With a client id, dups share one count again.
+ */
+START_TEST(test_kcmp_denied_dup_fds)
+{
+	struct cmabuf *buf = alloc_ok(cma, 65536);
+	uint32_t h1 = 0, h2 = 0;
+	int vgem = tu_open_drm("vgem", true);
+	int dup1 = fcntl(vgem, F_DUPFD_CLOEXEC, 0);
+
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	if (has_client_id(vgem)) {
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+		ck_assert(handle_alive(vgem, h1));
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h2), 0);
+		ck_assert(!handle_alive(vgem, h1));
+	} else {
+		/* two counts of one: the first close ends the handle */
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+		ck_assert(!handle_alive(vgem, h1));
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h2),
+				 -EINVAL);
+	}
+	close(dup1);
+	close(vgem);
+	cmabuf_unref(buf);
+}
+END_TEST
+
 /* ---- vkms writeback: read back the composed frame ---- */
 
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
@@ -777,7 +914,7 @@ END_TEST
 static Suite *drm_suite(void)
 {
 	Suite *s = suite_create("vm-drm");
-	TCase *tc = tcase_create("drm");
+	TCase *tc = tcase_create("drm"), *denied;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_vgem_import_twice_same_handle);
@@ -798,6 +935,18 @@ static Suite *drm_suite(void)
 	tcase_add_test(tc, test_dup_fds_share_one_count);
 	tcase_add_test(tc, test_reused_fd_number_starts_clean);
 	suite_add_tcase(s, tc);
+	/* the ownership cases again, kcmp failing with EPERM */
+	denied = tcase_create("drm-kcmp-denied");
+	tcase_add_checked_fixture(denied, setup_kcmp_denied, teardown);
+	tcase_add_test(denied, test_kcmp_denied_import_twice_close_twice);
+	tcase_add_test(denied, test_vgem_import_twice_same_handle);
+	tcase_add_test(denied, test_vgem_export);
+	tcase_add_test(denied, test_caller_import_survives_framebuffer);
+	tcase_add_test(denied, test_caller_import_survives_failed_framebuffer);
+	tcase_add_test(denied, test_framebuffer_usable_through_dup);
+	tcase_add_test(denied, test_kcmp_denied_dup_fds);
+	tcase_add_test(denied, test_reused_fd_number_starts_clean);
+	suite_add_tcase(s, denied);
 	return s;
 }
 
