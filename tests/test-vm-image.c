@@ -6,12 +6,16 @@
  * plane's buffer), trimming; plane pointers with offsets applied, each
  * distinct buffer mapped and bracketed once, and all or nothing when a
  * buffer fails half-way (a narrower mapping, a closed descriptor).
+ * And a heap alias as Raspberry Pi OS makes it (vidbuf_cached → the CMA
+ * heap, linked in /dev/dma_heap before the suite runs, in the guest
+ * only) finds the same CMA area as the heap it stands for.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -332,7 +336,77 @@ START_TEST(test_bad_flags)
 }
 END_TEST
 
-static Suite *image_suite(void)
+/* ---- an alias of the CMA heap (vidbuf_cached) ---- */
+
+#define ALIAS_NAME "vidbuf_cached"
+
+START_TEST(test_alias_finds_the_area)
+{
+	struct cmabuf_heap *alias = NULL;
+	struct cmabuf_diagnosis *d = NULL;
+	struct cmabuf_stats *st = NULL;
+	uint64_t free_h = 0, free_a = 1, run_h = 0, run_a = 1;
+	const char *area_h = NULL, *area_a = NULL;
+	size_t i;
+
+	ck_assert_int_eq(cmabuf_heap_open(ctx, ALIAS_NAME, 0, &alias), 0);
+	ck_assert_str_eq(cmabuf_heap_get_alias_of(alias),
+			 cmabuf_heap_get_name(heap));
+	/* nothing allocates in between: the same area reads the same */
+	ck_assert_int_eq(cmabuf_heap_get_cma_free(heap, &free_h), 0);
+	ck_assert_int_eq(cmabuf_heap_get_cma_free(alias, &free_a), 0);
+	ck_assert_uint_eq(free_a, free_h);
+	ck_assert_int_eq(cmabuf_heap_get_cma_largest_free(heap, &run_h), 0);
+	ck_assert_int_eq(cmabuf_heap_get_cma_largest_free(alias, &run_a), 0);
+	ck_assert_uint_eq(run_a, run_h);
+	ck_assert_int_eq(cmabuf_alloc_diagnose(ctx, alias, (size_t)free_h * 2,
+					       -ENOMEM, &d), 0);
+	ck_assert_msg(cmabuf_diagnosis_get_reason(d) == CMABUF_DIAG_EXHAUSTED,
+		      "%s", cmabuf_diagnosis_get_message(d));
+	ck_assert_ptr_nonnull(strstr(cmabuf_diagnosis_get_message(d),
+				     tu_cma_area_name()));
+	cmabuf_diagnosis_unref(d);
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_CMA |
+					   CMABUF_STATS_HEAPS, &st), 0);
+	for (i = 0; i < cmabuf_stats_get_heap_count(st); i++) {
+		const char *name = cmabuf_stats_heap_get_name(st, i);
+
+		if (strcmp(name, ALIAS_NAME) == 0)
+			area_a = cmabuf_stats_heap_get_area(st, i);
+		else if (strcmp(name, cmabuf_heap_get_name(heap)) == 0)
+			area_h = cmabuf_stats_heap_get_area(st, i);
+	}
+	ck_assert_ptr_nonnull(area_h);
+	ck_assert_msg(area_a && strcmp(area_a, area_h) == 0,
+		      "heap table: %s has area %s, %s has %s", ALIAS_NAME,
+		      area_a ? area_a : "(none)", cmabuf_heap_get_name(heap),
+		      area_h);
+	cmabuf_stats_unref(st);
+	cmabuf_heap_unref(alias);
+}
+END_TEST
+
+/*
+ * In the guest: /dev/dma_heap/vidbuf_cached → the CMA heap, as Raspberry
+ * Pi OS's udev rule makes it (→ linux,cma on arm64; → reserved or
+ * default_cma_region on x86). Never on a real machine's /dev.
+ */
+static bool make_alias(void)
+{
+	struct stat st;
+
+	if (!getenv("CMABUF_VM"))
+		return lstat("/dev/dma_heap/" ALIAS_NAME, &st) == 0;
+	if (lstat("/dev/dma_heap/" ALIAS_NAME, &st) == 0)
+		return true;
+	if (symlink(tu_cma_heap_name(), "/dev/dma_heap/" ALIAS_NAME) < 0) {
+		perror("symlink /dev/dma_heap/" ALIAS_NAME);
+		return false;
+	}
+	return true;
+}
+
+static Suite *image_suite(bool alias)
 {
 	Suite *s = suite_create("vm-image");
 	TCase *pool = tcase_create("image-pool");
@@ -350,12 +424,25 @@ static Suite *image_suite(void)
 	tcase_add_test(access, test_all_or_nothing);
 	tcase_add_test(access, test_bad_flags);
 	suite_add_tcase(s, access);
+	if (alias) {
+		TCase *tc = tcase_create("alias-area");
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, test_alias_finds_the_area);
+		suite_add_tcase(s, tc);
+	}
 	return s;
 }
 
 int main(void)
 {
+	bool alias;
+
 	if (tu_missing_cma())
 		return tu_cannot_run(tu_missing_cma());
-	return tu_run(image_suite());
+	alias = make_alias();
+	/* in the guest the alias is part of the suite: it must be there */
+	if (getenv("CMABUF_VM") && !alias)
+		return tu_cannot_run("cannot link " ALIAS_NAME);
+	return tu_run(image_suite(alias));
 }
