@@ -22,8 +22,9 @@
  * kcmp that fails must not read as "another file", or every call would
  * forget the counts and never close a handle. Whatever the error, the
  * fallback is the file's drm-client-id in /proc/self/fdinfo (unique per
- * DRM file for the boot: Linux 5.19+ for some drivers, every GEM driver
- * from 6.5), else the descriptor number with the device (st_rdev): then
+ * DRM file for the boot; Linux 5.19+, printed by the drivers that report
+ * memory there: amdgpu, i915, msm, panfrost, v3d..., not vgem or vkms),
+ * else the descriptor number with the device (st_rdev): then
  * a dup'd descriptor counts as a file of its own, and a number the caller
  * closed and reopened on the same device is taken for the same file.
  */

@@ -623,7 +623,7 @@ static void setup_kcmp_denied(void)
 	deny_kcmp();
 }
 
-/* this DRM file has a drm-client-id in fdinfo (6.5+ for vgem and vkms) */
+/* this DRM file has a drm-client-id in fdinfo (not vgem on 6.1, 6.12) */
 static bool has_client_id(int fd)
 {
 	char path[64], line[256];
@@ -670,7 +670,7 @@ START_TEST(test_kcmp_denied_import_twice_close_twice)
 END_TEST
 
 /*
- * Without kcmp and without drm-client-id (before 6.5) a file is its
+ * Without kcmp and without drm-client-id (vgem: none) a file is its
  * number and device: a dup'd descriptor counts on its own (stated in
  * cmabuf_drm_import(3)). With a client id, dups share one count again.
  */
@@ -684,6 +684,8 @@ START_TEST(test_kcmp_denied_dup_fds)
 	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
 	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h2), 0);
 	ck_assert_uint_eq(h1, h2);
+	printf("kcmp denied: DRM files known by %s\n", has_client_id(vgem) ?
+	       "drm-client-id" : "descriptor number and device");
 	if (has_client_id(vgem)) {
 		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
 		ck_assert(handle_alive(vgem, h1));

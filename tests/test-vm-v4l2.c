@@ -518,6 +518,9 @@ START_TEST(test_image_pool_binds_one_dmabuf_per_index)
 	}
 	/* the pool's order was not V4L2's: the index did the binding */
 	ck_assert_uint_gt(queued_at_other, POOL_FRAMES / 2);
+	printf("image pool: %u frames, %u queued at another index than the "
+	       "dequeued one, one inode per index\n", POOL_FRAMES,
+	       queued_at_other);
 	stream(fd, type, false);
 	for (i = 0; i < POOL_IMAGES; i++) {
 		ck_assert_uint_ne(seen[i], 0);	/* every index was used */
