@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,6 +55,47 @@ drmModePlaneResPtr drmModeGetPlaneResources(int fd)
 		real = (drmModePlaneResPtr (*)(int))dlsym(RTLD_NEXT,
 					"drmModeGetPlaneResources");
 	return real(fd);
+}
+
+/*
+ * vgem and vkms print no drm-client-id in fdinfo (6.1, 6.12), which the
+ * library's kcmp fallback prefers: the library's open() of
+ * /proc/self/fdinfo/<fd> resolves here, and for the descriptors given a
+ * fake id (the same for the descriptors of one file, as the kernel's
+ * would be) it reads that id, so the client-id path runs on these
+ * drivers too.
+ */
+#define FAKE_FDS 256
+static unsigned int fake_client_id[FAKE_FDS];
+
+__attribute__((visibility("default")))
+int open(const char *path, int flags, ...)
+{
+	static int (*real)(const char *, int, ...);
+	unsigned int mode = 0;
+	int fd, n = 0, m;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	if (sscanf(path, "/proc/self/fdinfo/%d%n", &fd, &n) == 1 &&
+	    !path[n] && fd >= 0 && fd < FAKE_FDS && fake_client_id[fd]) {
+		m = memfd_create("fdinfo", MFD_CLOEXEC);
+		if (m < 0)
+			return -1;
+		dprintf(m, "pos:\t0\nflags:\t02100002\nmnt_id:\t1\n"
+			"drm-driver:\tvgem\ndrm-client-id:\t%u\n",
+			fake_client_id[fd]);
+		lseek(m, 0, SEEK_SET);
+		return m;
+	}
+	if (!real)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT,
+							      "open");
+	return real(path, flags, mode);
 }
 
 static struct cmabuf_ctx *ctx;
@@ -704,6 +747,46 @@ START_TEST(test_kcmp_denied_dup_fds)
 }
 END_TEST
 
+/*
+ * The client-id identity (as on amdgpu, i915, v3d...): dups share one
+ * count, and a number closed and reopened is another file.
+ */
+START_TEST(test_kcmp_denied_client_id)
+{
+	struct cmabuf *buf = alloc_ok(cma, 65536);
+	uint32_t h1 = 0, h2 = 0, h3 = 0;
+	int vgem = tu_open_drm("vgem", true);
+	int dup1 = fcntl(vgem, F_DUPFD_CLOEXEC, 0), again;
+
+	ck_assert_int_lt(dup1, FAKE_FDS);
+	fake_client_id[vgem] = fake_client_id[dup1] = 41;
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert(tu_log_contains("DRM files known by their drm-client-id"));
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h1), 0);
+	ck_assert(handle_alive(vgem, h1));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h2), 0);
+	ck_assert(!handle_alive(vgem, h1));
+	/* imports on the dup only; then every caller descriptor closes */
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h1), 0);
+	close(vgem);
+	close(dup1);
+	fake_client_id[vgem] = fake_client_id[dup1] = 0;
+	again = tu_open_drm("vgem", true);
+	fake_client_id[again] = 42;
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, again, &h3), 0);
+	ck_assert(tu_log_contains("was closed with 1 libcmabuf imports"));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, again, h3), 0);
+	ck_assert(!handle_alive(again, h3));
+	fake_client_id[again] = 0;
+	close(again);
+	cmabuf_unref(buf);
+}
+END_TEST
+
 /* ---- vkms writeback: read back the composed frame ---- */
 
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
@@ -952,6 +1035,7 @@ static Suite *drm_suite(void)
 	tcase_add_test(denied, test_framebuffer_usable_through_dup);
 	tcase_add_test(denied, test_kcmp_denied_dup_fds);
 	tcase_add_test(denied, test_reused_fd_number_starts_clean);
+	tcase_add_test(denied, test_kcmp_denied_client_id);
 	suite_add_tcase(s, denied);
 	return s;
 }
