@@ -151,6 +151,8 @@ int cma_area_for_heap(const struct stats_area *areas, size_t n,
 int cma_area_for_heap_ctx(const struct cmabuf_ctx *ctx,
 			  const struct stats_area *areas, size_t n,
 			  const char *heap_name);
+/* heap_name is, or stands for (alias, variant), the default area's heap */
+bool cma_default_heap(const struct cmabuf_ctx *ctx, const char *heap_name);
 /*
  * Bytes per page of the tree ctx reads (stats-pagesize.c): sysconf() on
  * the live system; for a captured tree its "pagesize" file, else derived
