@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The library's files depend on each other in one direction: the context
 # (libcmabuf.c) and the allocation path (heap_dmabuf.c) must not call into
 # the diagnostics (diagnose.c), which enumerate heaps and so call back into
