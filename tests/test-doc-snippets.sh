@@ -15,7 +15,6 @@
 #   DOC_FILES="a.md b.md": other files (the test of this test)
 set -u
 src=${top_srcdir:-.}
-build=${top_builddir:-.}
 cc=${CC:-cc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
