@@ -1,5 +1,8 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: MIT
 /*
+ * Example code under the MIT license (examples/COPYING): copy it into a
+ * program under any license. The library it links is LGPL-2.1-or-later.
+ *
  * capture-display: zero-copy V4L2 capture to a DRM display with libcmabuf.
  *
  * A capture device writes frames into CMA images (V4L2_MEMORY_DMABUF),

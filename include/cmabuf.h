@@ -73,7 +73,7 @@ enum cmabuf_heap_kind {
 #define CMABUF_HEAP_CACHED	(1u << 1) /* CPU mappings are cached */
 #define CMABUF_HEAP_ALIAS	(1u << 2) /* another name of a listed heap */
 #define CMABUF_HEAP_FALLBACK	(1u << 3) /* opened as a non-CMA fallback */
-#define CMABUF_HEAP_DMA32	(1u << 4) /* buffers lie below 4 GiB (since 0.2) */
+#define CMABUF_HEAP_DMA32	(1u << 4) /* buffers lie below 4 GiB (since 0.1.0) */
 
 /* flags of cmabuf_heap_open() */
 #define CMABUF_OPEN_FALLBACK_SYSTEM	(1u << 0)
@@ -107,7 +107,8 @@ const char *cmabuf_heap_get_path(const struct cmabuf_heap *heap);
 enum cmabuf_heap_kind cmabuf_heap_get_kind(const struct cmabuf_heap *heap);
 unsigned int cmabuf_heap_get_flags(const struct cmabuf_heap *heap);
 struct cmabuf_ctx *cmabuf_heap_get_ctx(const struct cmabuf_heap *heap);
-/* the heap an alias (CMABUF_HEAP_ALIAS) stands for, else NULL (since 0.2) */
+/* the heap an alias (CMABUF_HEAP_ALIAS) stands for, else NULL
+ * (since 0.1.0, symbol node LIBCMABUF_0.2) */
 const char *cmabuf_heap_get_alias_of(const struct cmabuf_heap *heap);
 
 /* ------------------------------------------------------------------ */

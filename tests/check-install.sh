@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Install into a scratch prefix, build the demo against the installed
 # library through pkg-config only, and run it on a real kernel (the VM,
 # or this machine's kernel with --host).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * fixture-holder: helper of tests/vm/capture-fixtures (runs in the test VM).
  *
