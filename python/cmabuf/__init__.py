@@ -28,7 +28,7 @@ from typing import Optional, Union
 from ._lib import has as _has, ENV_LIBRARY  # noqa: F401
 from .buffer import Buffer, is_dmabuf
 from .context import Context, Heap, HeapFlags, HeapKind
-from .diagnose import Diagnosis, diagnose as _diagnose
+from ._diagnose import Diagnosis, diagnose as _diagnose
 from .dmaheap import DmaHeap, DmaHeapError, UniqueFD
 from .image import Image, ImagePool, Layout, Plane, PooledImage
 from .pool import Pool, PooledBuffer

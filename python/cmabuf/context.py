@@ -119,7 +119,7 @@ class Context:
         if ret < 0:
             e = _lib.error(ret, "cmabuf_heap_open")
             if name is None:
-                from .diagnose import diagnose
+                from ._diagnose import diagnose
                 d = diagnose(ret, context=self)
                 e = OSError(e.errno, f"cmabuf_heap_open: "
                             f"{os.strerror(e.errno)}: {d.message}")
@@ -158,7 +158,7 @@ class Context:
     # ------------------------------------------------------------ stats
     def stats(self, buffers: bool = False) -> dict:
         """See cmabuf.stats()."""
-        from .stats import read
+        from ._stats import read
         return read(self, buffers)
 
 
@@ -284,7 +284,7 @@ class Heap:
         return buf
 
     def _alloc_error(self, ret: int, size: int) -> OSError:
-        from .diagnose import diagnose
+        from ._diagnose import diagnose
         e = _lib.error(ret, "cmabuf_alloc")
         try:
             d = diagnose(ret, heap=self, size=size)
