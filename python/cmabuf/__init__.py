@@ -25,7 +25,7 @@ has more; each class's docstring tells its part.
 import threading
 from typing import Optional, Union
 
-from ._lib import has as _has, ENV_LIBRARY  # noqa: F401
+from ._lib import ENV_LIBRARY, has as _has
 from .buffer import Buffer, is_dmabuf
 from .context import Context, Heap, HeapFlags, HeapKind
 from ._diagnose import Diagnosis, diagnose as _diagnose
@@ -33,11 +33,11 @@ from .dmaheap import DmaHeap, DmaHeapError, UniqueFD
 from .image import Image, ImagePool, Layout, Plane, PooledImage
 from .pool import Pool, PooledBuffer
 
-__all__ = ["Buffer", "Context", "Diagnosis", "DmaHeap", "DmaHeapError",
-           "Heap", "HeapFlags", "HeapKind", "Image", "ImagePool", "Layout",
-           "Plane", "Pool", "PooledBuffer", "PooledImage", "UniqueFD",
-           "default_context", "diagnose", "has_image_pools", "is_dmabuf",
-           "stats"]
+__all__ = ["ENV_LIBRARY", "Buffer", "Context", "Diagnosis", "DmaHeap",
+           "DmaHeapError", "Heap", "HeapFlags", "HeapKind", "Image",
+           "ImagePool", "Layout", "Plane", "Pool", "PooledBuffer",
+           "PooledImage", "UniqueFD", "default_context", "diagnose",
+           "has_image_pools", "is_dmabuf", "stats"]
 
 _default: Optional[Context] = None
 _default_lock = threading.Lock()

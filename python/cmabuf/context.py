@@ -6,7 +6,7 @@ import errno
 import enum
 import logging
 import os
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import Iterable, List, Optional, Union
 
 from . import _lib, _log
 from ._lib import fn

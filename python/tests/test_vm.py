@@ -3,7 +3,6 @@
 (tests/test-vm-python): real dma-heaps, real dma-bufs, the host's python3.
 """
 
-import ctypes
 import errno
 import gc
 import logging
