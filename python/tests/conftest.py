@@ -11,6 +11,13 @@ SRCDIR = os.environ.get("abs_top_srcdir") or os.path.abspath(
 IN_VM = os.environ.get("CMABUF_VM") == "1"
 
 
+def tree_has_image_pools():
+    """Whether this source tree's library declares the image pools
+    (LIBCMABUF_0.3): the library built from it must then export them."""
+    with open(os.path.join(SRCDIR, "lib", "libcmabuf.sym")) as f:
+        return "cmabuf_image_pool_new;" in f.read()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     # The test kernels are built to have every feature: a skip inside the

@@ -18,7 +18,7 @@ import pytest
 
 import cmabuf
 from cmabuf import _lib
-from conftest import SRCDIR, open_fds
+from conftest import SRCDIR, open_fds, tree_has_image_pools
 
 
 # ------------------------------------------------------------ structs
@@ -344,12 +344,12 @@ def test_uniquefd_is_picamera2s():
 
 
 def test_image_pool_binding():
-    if not cmabuf.has_image_pools():
-        pytest.skip("this libcmabuf has no cmabuf_image_pool_new "
-                    "(LIBCMABUF_0.3)")
-    assert all(_lib.has(n) for n in ("image_pool_acquire",
-                                     "image_pool_release",
-                                     "image_get_index"))
+    # the library has image pools exactly when the tree declares them:
+    # neither a stale library nor a binding that misses them passes
+    assert cmabuf.has_image_pools() == tree_has_image_pools()
+    assert all(_lib.has(n) == tree_has_image_pools()
+               for n in ("image_pool_acquire", "image_pool_release",
+                         "image_pool_get_layout", "image_get_index"))
 
 
 def test_image_pool_missing_is_notimplemented(board_tree, monkeypatch):

@@ -12,7 +12,7 @@ import resource
 import pytest
 
 import cmabuf
-from conftest import IN_VM, open_fds
+from conftest import IN_VM, open_fds, tree_has_image_pools
 
 KERNEL = os.environ.get("CMABUF_VM_KERNEL", "")
 CMA_BYTES = int(os.environ.get("CMABUF_VM_CMA_BYTES", "0"))
@@ -316,8 +316,14 @@ def test_buffer_pool(heap):
 
 
 def test_image_pool(heap):
-    if not cmabuf.has_image_pools():
-        pytest.skip("libcmabuf without image pools (LIBCMABUF_0.3)")
+    # a tree without image pools (LIBCMABUF_0.3) builds a library without
+    # them: the binding must say so, and refuse
+    if not tree_has_image_pools():
+        assert not cmabuf.has_image_pools()
+        with pytest.raises(NotImplementedError):
+            heap.image_pool(("NV12", 320, 240))
+        return
+    assert cmabuf.has_image_pools()
     with heap.image_pool(("NV12", 320, 240), min=1, max=2) as pool:
         assert pool.layout.fourcc == "NV12"
         a = pool.acquire()
