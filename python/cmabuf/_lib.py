@@ -15,7 +15,6 @@ ctypes' default of int for a pointer result (truncated on 64-bit ABIs).
 """
 
 import ctypes
-import ctypes.util
 import os
 import threading
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int,
@@ -88,8 +87,9 @@ assert ctypes.sizeof(PoolStatsStruct) == 128, "struct cmabuf_pool_stats"
 LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_int, c_char_p,
                    c_char_p, c_void_p)
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
-                    use_errno=True)
+# the C library the interpreter is linked with: no ctypes.util.find_library,
+# which runs ldconfig or gcc (x86_64 programs in the arm64 guests)
+_libc = ctypes.CDLL(None, use_errno=True)
 vsnprintf = _libc.vsnprintf
 vsnprintf.argtypes = [c_char_p, c_size_t, c_char_p, c_void_p]
 vsnprintf.restype = c_int
