@@ -32,10 +32,15 @@ for tree in 6.1 6.12 7.2 arm64-6.12 arm64-7.2 5.10 6.15 6.12-user 6.12-16k \
 	done
 	"$check" --json "$tmp/$tree.json" >/dev/null ||
 		no "$tree: bad JSON or schema"
-	# a kernel without any of these samples has an empty exposition
+	# a kernel without any of these samples has an empty exposition;
+	# check-prometheus: check-views and promtool check metrics
 	if [ -s "$tmp/$tree.prometheus" ]; then
-		"$check" --prometheus "$tmp/$tree.prometheus" >/dev/null ||
+		"$src/tests/check-prometheus" "$tmp/$tree.prometheus" ||
 			no "$tree: bad Prometheus text"
+		"$tool" --root "$root" --prometheus --with-mappings \
+			>"$tmp/$tree.maps.prom" 2>/dev/null
+		"$src/tests/check-prometheus" "$tmp/$tree.maps.prom" ||
+			no "$tree: bad Prometheus text (--with-mappings)"
 	fi
 done
 
