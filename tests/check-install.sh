@@ -34,6 +34,18 @@ for f in cmabuf.h; do
 done
 [ -n "$(find "$tmp/root" -name libcmabuf.3)" ] ||
 	{ echo "FAIL: man pages not installed"; exit 1; }
+# the integration files configure was asked for (data/); the service
+# runs the installed tool
+for v in udevrulesdir:60-cmabuf-dma-heap.rules systemdsystemunitdir:cmabuf-stat.timer \
+	 systemdsystemunitdir:cmabuf-stat.service prometheusrulesdir:cmabuf-rules.yml; do
+	case $(sed -n "s/^${v%%:*} = //p" Makefile) in no|'') continue ;; esac
+	f=$(find "$tmp/root" -name "${v#*:}" | head -n 1)
+	[ -n "$f" ] || { echo "FAIL: ${v#*:} not installed"; exit 1; }
+	case $f in *.service)
+		grep -q "^ExecStart=$(sed -n 's/^bindir = //p' Makefile | sed "s|\${exec_prefix}|$prefix|")/cmabuf-stat " "$f" ||
+			{ echo "FAIL: $f does not run the installed cmabuf-stat"; exit 1; } ;;
+	esac
+done
 if [ "$mode" = host ]; then
 	"$tmp/demo" 4M
 else
