@@ -150,6 +150,16 @@ grep -v ' /dmabuf:' "$tmp/cap-6.12/proc/63/maps" && no "--capture copies other m
 	no "--capture hostile: a file outside the capture folder"
 "$tool" --root "$w62" --capture "$tmp/cap-6.12" 2>/dev/null
 [ $? -eq 1 ] || no "--capture into an existing folder does not exit 1"
+# a link between heap nodes (vidbuf_cached) stays a link, any other
+# becomes a stand-in file: the copy never points out of itself
+cp -R "$src/tests/data/arm64-6.12" "$tmp/lt"
+ln -s linux,cma "$tmp/lt/dev/dma_heap/vidbuf_cached"
+ln -s ../../proc/meminfo "$tmp/lt/dev/dma_heap/outside"
+"$tool" --root "$tmp/lt" --capture "$tmp/ltc" 2>/dev/null || no "--capture of links: exit $?"
+[ "$(readlink "$tmp/ltc/dev/dma_heap/vidbuf_cached")" = linux,cma ] ||
+	no "--capture: the heap alias is no longer a link"
+[ -f "$tmp/ltc/dev/dma_heap/outside" ] && [ ! -L "$tmp/ltc/dev/dma_heap/outside" ] ||
+	no "--capture copies a link out of the heap folder"
 
 # advice that fits: a captured tree never says "run as root"
 for tree in 6.12-user hostile garbage; do

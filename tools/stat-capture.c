@@ -299,6 +299,40 @@ static void capture_device_tree(struct capture *c)
 	closedir(d);
 }
 
+/*
+ * A link between two heap nodes (udev's SYMLINK+=, Raspberry Pi OS's
+ * vidbuf_cached) stays a link to its sibling, so that the copy keeps it
+ * an alias; any other link becomes a plain stand-in file.
+ */
+static bool copy_heap_link(struct capture *c, const char *rel)
+{
+	char *path = src_path(c, rel), *real = NULL, *dir = NULL, *slash;
+	bool ret = false;
+	struct stat sb;
+
+	if (!path || lstat(path, &sb) < 0 || !S_ISLNK(sb.st_mode))
+		goto out;
+	real = realpath(path, NULL);
+	slash = real ? strrchr(real, '/') : NULL;
+	if (!slash)
+		goto out;
+	*slash = '\0';
+	dir = src_path(c, "dev/dma_heap");
+	free(path);
+	path = dir ? realpath(dir, NULL) : NULL;
+	if (!path || strcmp(path, real) != 0 || c->err)
+		goto out;
+	c->err = make_dirs(c, rel);
+	if (!c->err && symlinkat(slash + 1, c->dfd, rel) < 0)
+		c->err = -errno;
+	ret = true;
+out:
+	free(path);
+	free(real);
+	free(dir);
+	return ret;
+}
+
 /* dev/dma_heap.list ("name mode uid gid major:minor") + empty files */
 static void capture_heaps(struct capture *c)
 {
@@ -318,7 +352,8 @@ static void capture_heaps(struct capture *c)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(rel, sizeof(rel), "dev/dma_heap/%s", de->d_name);
-		put(c, rel, "", 0);
+		if (!copy_heap_link(c, rel))
+			put(c, rel, "", 0);
 		path = src_path(c, rel);
 		if (c->src[0] || !path || stat(path, &sb) < 0 ||
 		    !S_ISCHR(sb.st_mode)) {
