@@ -22,7 +22,8 @@ if promtool --version >/dev/null 2>&1; then
 	promtool test rules "$tmp/cmabuf-rules.test.yml" >"$tmp/out" 2>&1 ||
 		{ cat "$tmp/out"; no "promtool test rules"; }
 	for a in CmabufCmaFreeLow CmabufAllocationFailures \
-		 CmabufMigrationHigh CmabufLargestFreeRunTooSmall; do
+		 CmabufMigrationHigh CmabufLargestFreeRunTooSmall \
+		 CmabufMetricsStale; do
 		grep -q "alertname: $a\$" "$src/data/cmabuf-rules.test.yml" ||
 			no "no promtool test of $a"
 		grep -q "runbook: \"docs/monitoring.md#$(echo $a | tr A-Z a-z)\"" \
