@@ -9,7 +9,10 @@
 #  - --capture of the live kernel, read back with --root, gives the same
 #    numbers as the live run (bar the counters ordinary page allocations
 #    move: CmaFree, migrations, compaction), the same buffers and
-#    processes, and KERNEL/pagesize of this kernel.
+#    processes, and KERNEL/pagesize of this kernel;
+#  - refused as root (EACCES of another user's process without
+#    CAP_DAC_READ_SEARCH, a read-only tracefs), both tools name the
+#    likely cause instead of advising to run as root.
 set -u
 top=${top_builddir:-.}
 src=${top_srcdir:-.}
@@ -95,6 +98,18 @@ if setpriv --help 2>&1 | grep -q -- --bounding-set; then
 fi
 "$tool" --root "$tmp/cap" -p >/dev/null 2>"$tmp/err"
 grep -q 'run as root' "$tmp/err" && no "a captured tree advises run as root"
+
+# cmabuf-trace refused as root (here: tracefs read-only in a mount
+# namespace of its own, as in a container) names that, not "run as root"
+if [ -x "$top/tools/cmabuf-trace" ]; then
+	unshare -m sh -c "mount -o remount,ro /sys/kernel/tracing &&
+		exec $top/tools/cmabuf-trace 1" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 1 ] || no "cmabuf-trace on a read-only tracefs exits $rc"
+	grep -q 'already root' "$tmp/err" ||
+		{ cat "$tmp/err"; no "cmabuf-trace refused as root: no note naming the cause"; }
+	grep -q 'run .*as root' "$tmp/err" && no "cmabuf-trace refused as root advises root"
+fi
 
 [ $fail -eq 0 ] && echo "ok: Prometheus views, --output and --capture on $(uname -r)"
 exit $fail

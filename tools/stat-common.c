@@ -140,7 +140,8 @@ void notes(const struct cmabuf_stats *st)
 			fprintf(stderr, "cmabuf-stat: debugfs cma not readable"
 				": largest free chunk and fragmentation unknown"
 				" (mount -t debugfs none /sys/kernel/debug; "
-				"the kernel needs CONFIG_CMA_DEBUGFS)\n");
+				"the kernel needs CONFIG_CMA_DEBUGFS and no "
+				"lockdown=confidentiality)\n");
 		else
 			fprintf(stderr, "cmabuf-stat: debugfs cma not readable"
 				": largest free chunk and fragmentation unknown"
