@@ -16,6 +16,10 @@
 
 /* the sysroot, stripped from printed paths ("" for the live system) */
 extern const char *stat_root_prefix;
+/* the view asked for CMABUF_STATS_MAPPINGS (the snapshot may lack it) */
+extern bool stat_mappings_asked;
+/* asked, and the maps lines could be checked (lib/stats-dmabuf-dev.c) */
+bool mappings_known(const struct cmabuf_stats *st);
 
 /* stat-common.c */
 const char *human(uint64_t bytes, char *buf, size_t size);
@@ -38,7 +42,7 @@ int output_begin(const char *dest);
 int output_end(void);
 
 /* stat-capture.c: --capture DIR from root ("" for this machine) */
-int stat_capture(const char *root, const char *dest);
+int stat_capture(struct cmabuf_ctx *ctx, const char *root, const char *dest);
 
 /* bytes of a process's buffers from one exporter */
 struct exp_sum {

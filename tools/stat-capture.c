@@ -7,7 +7,10 @@
  * exporters, the device tree's reserved-memory properties, the heap nodes
  * (as dev/dma_heap.list, a tree cannot hold device nodes), and of each
  * process only the fdinfo of its dma-bufs, its dma-buf lines of maps and
- * its comm; plus KERNEL (uname, command line) and pagesize.
+ * its comm; plus KERNEL (uname, command line), pagesize and dmabuf-dev
+ * (the dma-buf filesystem's device, learnt from a page of the system
+ * heap: a maps line is a dma-buf's when its device is that one, never by
+ * its path, which a process can fake; without it no maps line is kept).
  *
  * Every path is built from numbers (pids, fds, inodes) or from names the
  * kernel gives its own directories (CMA areas, heaps, device-tree nodes);
@@ -24,7 +27,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <syslog.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "cmabuf-stat.h"
 
@@ -35,6 +42,8 @@ struct capture {
 	int dfd;		/* the new folder */
 	unsigned long files, denied;
 	int err;		/* first write error: the capture fails */
+	bool have_dev;		/* the dma-buf filesystem's device */
+	unsigned int dev_major, dev_minor;
 };
 
 static char *src_path(const struct capture *c, const char *rel)
@@ -402,19 +411,82 @@ static bool is_dmabuf_fdinfo(const char *text)
 	       strstr(text, "\nexp_name:") != NULL;
 }
 
-/* a maps line of a dma-buf mapping: its path field is /dmabuf:... */
-static bool is_dmabuf_mapping(const char *line, const char *end)
+/* a maps line of a dma-buf mapping: its device field is the dma-buf
+ * filesystem's (start-end perms offset major:minor inode path) */
+static bool is_dmabuf_mapping(const struct capture *c, const char *line,
+			      const char *end)
 {
 	const char *p = line;
+	unsigned int maj, min;
+	char dev[32];
+	size_t n;
 	int field;
 
-	for (field = 0; field < 5; field++) {
+	for (field = 0; field < 3; field++) {
 		while (p < end && *p != ' ' && *p != '\t')
 			p++;
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 	}
-	return end - p >= 8 && memcmp(p, "/dmabuf:", 8) == 0;
+	for (n = 0; p + n < end && p[n] != ' ' && p[n] != '\t'; n++)
+		;
+	if (!c->have_dev || n == 0 || n >= sizeof(dev))
+		return false;
+	memcpy(dev, p, n);
+	dev[n] = '\0';
+	return sscanf(dev, "%x:%x", &maj, &min) == 2 &&
+	       maj == c->dev_major && min == c->dev_minor;
+}
+
+/* one page of the system heap, made and freed (never CMA: it may
+ * migrate pages), confirmed a dma-buf by the kernel's fs magic */
+static void learn_dmabuf_dev(struct capture *c, struct cmabuf_ctx *ctx)
+{
+	struct cmabuf_heap *heap = NULL;
+	struct cmabuf *buf = NULL;
+	struct statfs sfs;
+	struct stat sb;
+	char text[32];
+	int fd;
+
+	if (c->src[0]) {	/* a captured tree: its record */
+		copy(c, "dmabuf-dev");
+		return;
+	}
+	/* no system heap is a note below, not an error in the log */
+	cmabuf_set_log_priority(ctx, LOG_CRIT);
+	if (cmabuf_heap_open(ctx, "system", 0, &heap) == 0 &&
+	    cmabuf_alloc(heap, (size_t)sysconf(_SC_PAGESIZE), 0, &buf) == 0) {
+		fd = cmabuf_get_fd(buf);
+		if (fd >= 0 && fstatfs(fd, &sfs) == 0 &&
+		    sfs.f_type == DMA_BUF_MAGIC && fstat(fd, &sb) == 0) {
+			c->have_dev = true;
+			c->dev_major = major(sb.st_dev);
+			c->dev_minor = minor(sb.st_dev);
+		}
+	}
+	cmabuf_unref(buf);
+	cmabuf_heap_unref(heap);
+	if (!c->have_dev) {
+		fprintf(stderr, "cmabuf-stat: --capture: no system heap to "
+			"learn the dma-buf device from: mappings not "
+			"captured\n");
+		return;
+	}
+	snprintf(text, sizeof(text), "%02x:%02x\n", c->dev_major,
+		 c->dev_minor);
+	put(c, "dmabuf-dev", text, strlen(text));
+}
+
+/* the device a captured tree records, as the library reads it */
+static void recorded_dmabuf_dev(struct capture *c)
+{
+	size_t len;
+	char *text = slurp(c, "dmabuf-dev", &len);
+
+	if (text && sscanf(text, "%x:%x", &c->dev_major, &c->dev_minor) == 2)
+		c->have_dev = true;
+	free(text);
 }
 
 static bool capture_maps(struct capture *c, const char *pdir)
@@ -429,7 +501,7 @@ static bool capture_maps(struct capture *c, const char *pdir)
 	out = malloc(len + 1);
 	for (p = text; out && (nl = memchr(p, '\n', len - (size_t)(p - text)));
 	     p = nl + 1)
-		if (is_dmabuf_mapping(p, nl)) {
+		if (is_dmabuf_mapping(c, p, nl)) {
 			memcpy(out + used, p, (size_t)(nl - p) + 1);
 			used += (size_t)(nl - p) + 1;
 		}
@@ -492,7 +564,7 @@ static void capture_processes(struct capture *c)
 }
 
 /* src: the sysroot ("" for this machine); exit status */
-int stat_capture(const char *src, const char *dest)
+int stat_capture(struct cmabuf_ctx *ctx, const char *src, const char *dest)
 {
 	struct capture c = { .src = src };
 
@@ -508,6 +580,9 @@ int stat_capture(const char *src, const char *dest)
 		return EXIT_FAILURE;
 	}
 	capture_kernel(&c);
+	learn_dmabuf_dev(&c, ctx);
+	if (src[0])
+		recorded_dmabuf_dev(&c);
 	copy(&c, "proc/meminfo");
 	copy(&c, "proc/vmstat");
 	capture_areas(&c);

@@ -113,6 +113,14 @@ void stat_note_denied(const char *root, unsigned long n)
 			"dma-bufs\n", n);
 }
 
+bool stat_mappings_asked;
+
+bool mappings_known(const struct cmabuf_stats *st)
+{
+	return stat_mappings_asked &&
+	       (cmabuf_stats_get_sources(st) & CMABUF_STATS_MAPPINGS);
+}
+
 void notes(const struct cmabuf_stats *st)
 {
 	unsigned int src = cmabuf_stats_get_sources(st);
@@ -148,6 +156,12 @@ void notes(const struct cmabuf_stats *st)
 				" (run as root; mount -t debugfs none "
 				"/sys/kernel/debug)\n");
 	}
+	if (stat_mappings_asked && !mappings_known(st))
+		fprintf(stderr, "cmabuf-stat: dma-buf mappings unknown: no "
+			"dma-buf to learn the dma-buf filesystem's device from "
+			"(no system heap, no udmabuf; or a captured tree without"
+			" dmabuf-dev): buffers that are only mapped are left "
+			"out\n");
 	if (sys_get(st, CMABUF_STAT_PROCS_DENIED, &denied) && denied)
 		stat_note_denied(stat_root_prefix, (unsigned long)denied);
 }
