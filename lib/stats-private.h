@@ -148,6 +148,16 @@ void cma_area_derive(struct stats_area *a);
 int cma_area_for_heap(const struct stats_area *areas, size_t n,
 		      const char *heap_name);
 /*
+ * The same, for a heap of ctx's heap directory: an alias (symlink) or a
+ * vendor variant (-uncached, -dma32) finds the area of the heap it
+ * stands for.
+ */
+int cma_area_for_heap_ctx(const struct cmabuf_ctx *ctx,
+			  const struct stats_area *areas, size_t n,
+			  const char *heap_name);
+/* heap_name is, or stands for (alias, variant), the default area's heap */
+bool cma_default_heap(const struct cmabuf_ctx *ctx, const char *heap_name);
+/*
  * Bytes per page of the tree ctx reads (stats-pagesize.c): sysconf() on
  * the live system; for a captured tree its "pagesize" file, else derived
  * from CmaTotal and the areas' page counts, else sysconf() with a log line.
