@@ -35,6 +35,18 @@ for f in cmabuf.h; do
 done
 [ -n "$(find "$tmp/root" -name libcmabuf.3)" ] ||
 	{ echo "FAIL: man pages not installed"; exit 1; }
+# the integration files configure was asked for (data/); the service
+# runs the installed tool
+for v in udevrulesdir:60-cmabuf-dma-heap.rules systemdsystemunitdir:cmabuf-stat.timer \
+	 systemdsystemunitdir:cmabuf-stat.service prometheusrulesdir:cmabuf-rules.yml; do
+	case $(sed -n "s/^${v%%:*} = //p" Makefile) in no|'') continue ;; esac
+	f=$(find "$tmp/root" -name "${v#*:}" | head -n 1)
+	[ -n "$f" ] || { echo "FAIL: ${v#*:} not installed"; exit 1; }
+	case $f in *.service)
+		grep -q "^ExecStart=$(sed -n 's/^bindir = //p' Makefile | sed "s|\${exec_prefix}|$prefix|")/cmabuf-stat " "$f" ||
+			{ echo "FAIL: $f does not run the installed cmabuf-stat"; exit 1; } ;;
+	esac
+done
 # the Python package (configure found python3): the installed copy,
 # loading the installed library by its soname
 libdir=$(dirname "$(find "$tmp/root" -name 'libcmabuf.so.0' | head -n 1)")

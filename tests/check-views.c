@@ -13,7 +13,13 @@
  *                                    escapes, numeric values, one TYPE
  *                                    per family before its samples, no
  *                                    family split apart, counters named
- *                                    *_total, UTF-8 only
+ *                                    *_total and never negative, a
+ *                                    quantile label only on a summary,
+ *                                    _sum/_count/_bucket samples only
+ *                                    of a summary or histogram (the
+ *                                    rules promtool check metrics lints,
+ *                                    for the arm64 guests that cannot
+ *                                    run promtool), UTF-8 only
  *
  * Exit 0 with "ok: ..." on stdout, 1 with the offending line on stderr,
  * 2 on bad usage.
@@ -341,16 +347,65 @@ static bool number(const char *p, size_t n)
 	return *e == '\0' && errno == 0 && !isspace((unsigned char)buf[0]);
 }
 
+/* the summary or histogram that owns a _sum, _count or _bucket sample */
+static struct family *owner(struct prom *pr, const char *name, size_t n)
+{
+	static const char *const sfx[] = { "_sum", "_count", "_bucket" };
+	size_t i, k, m;
+
+	for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
+		m = strlen(sfx[k]);
+		if (n <= m || memcmp(name + n - m, sfx[k], m))
+			continue;
+		for (i = 0; i < pr->nfam; i++) {
+			struct family *f = &pr->fam[i];
+
+			if (strlen(f->name) == n - m &&
+			    !memcmp(f->name, name, n - m) &&
+			    (!strcmp(f->type, "summary") ||
+			     !strcmp(f->type, "histogram")) &&
+			    (k != 2 || !strcmp(f->type, "histogram")))
+				return f;
+		}
+	}
+	return NULL;
+}
+
+/* where a quantile label sits, it must be a summary's plain sample */
+static const char *quantile_rule(const struct family *f, bool suffixed,
+				 const char *p, const char *end)
+{
+	const char *q = p;
+	bool has = false;
+
+	while ((q = memchr(q, 'q', (size_t)(end - q)))) {
+		if ((q[-1] == '{' || q[-1] == ',') && end - q > 10 &&
+		    !memcmp(q, "quantile=\"", 10))
+			has = true;
+		q++;
+	}
+	if (has && (strcmp(f->type, "summary") || suffixed))
+		return "quantile label outside a summary's quantiles";
+	if (!has && !strcmp(f->type, "summary") && !suffixed)
+		return "summary sample without a quantile label";
+	return NULL;
+}
+
 static const char *sample_line(struct prom *pr, const char *p,
 			       const char *end)
 {
 	size_t n = scan_name(p, end, true);
-	const char *v, *err;
+	const char *v, *err, *start = p;
 	struct family *f;
+	bool suffixed = false;
 
 	if (n == 0)
 		return "not a sample line";
-	f = family(pr, p, n);
+	f = owner(pr, p, n);
+	if (f)
+		suffixed = true;
+	else
+		f = family(pr, p, n);
 	if (!f || !f->type[0])
 		return "sample without a TYPE line";
 	if (!strcmp(f->type, "counter") &&
@@ -365,11 +420,15 @@ static const char *sample_line(struct prom *pr, const char *p,
 	p += n;
 	if (p < end && *p == '{' && (err = labels(&p, end)))
 		return err;
+	if ((err = quantile_rule(f, suffixed, start + n, p)))
+		return err;
 	if (p == end || *p++ != ' ')
 		return "no value";
 	v = memchr(p, ' ', (size_t)(end - p));
 	if (!number(p, (size_t)((v ? v : end) - p)))
 		return "value is not a number";
+	if (!strcmp(f->type, "counter") && (*p == '-' || !memcmp(p, "NaN", 3)))
+		return "a counter is never negative";
 	if (v) {		/* an optional integer timestamp */
 		const char *t = v + 1 + (v + 1 < end && v[1] == '-');
 

@@ -51,6 +51,15 @@ refuse --prometheus "TYPE after samples" '# TYPE a gauge\na 1\n# TYPE a gauge\n'
 refuse --prometheus "a second HELP" '# HELP a x\n# HELP a y\n# TYPE a gauge\na 1\n'
 refuse --prometheus "an unknown type" '# TYPE a meter\na 1\n'
 refuse --prometheus "no final newline" '# TYPE a gauge\na 1'
+s='# TYPE l_seconds summary\n'
+accept --prometheus "a summary" "${s}l_seconds{p=\"1\",quantile=\"0.5\"} 0.1\nl_seconds{p=\"1\",quantile=\"0.99\"} NaN\nl_seconds_sum{p=\"1\"} 0.2\nl_seconds_count{p=\"1\"} 2\n"
+accept --prometheus "a histogram" '# TYPE h_seconds histogram\nh_seconds_bucket{le="+Inf"} 1\nh_seconds_sum 1\nh_seconds_count 1\n'
+refuse --prometheus "a quantile label on a gauge" '# TYPE l_seconds gauge\nl_seconds{quantile="0.5"} 1\n'
+refuse --prometheus "a quantile label on a summary's _sum" "${s}l_seconds_sum{quantile=\"0.5\"} 1\n"
+refuse --prometheus "a summary sample without quantile" "${s}l_seconds 1\n"
+refuse --prometheus "_sum of a gauge" '# TYPE g gauge\ng_sum 1\n'
+refuse --prometheus "_bucket of a summary" "${s}l_seconds_bucket{le=\"1\"} 1\n"
+refuse --prometheus "a negative counter" "${t}m_total -1\n"
 
 [ $fail -eq 0 ] && echo "ok: check-views refuses every broken view"
 exit $fail

@@ -368,7 +368,13 @@ static void assert_parses(const char *mode, const char *out)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, out, len), (ssize_t)len);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s %s %s >/dev/null", checker, mode, path);
+	if (strcmp(mode, "--prometheus") == 0)	/* + promtool check metrics */
+		snprintf(cmd, sizeof(cmd), "%s/tests/check-prometheus %s",
+			 getenv("top_srcdir") ? getenv("top_srcdir") : ".",
+			 path);
+	else
+		snprintf(cmd, sizeof(cmd), "%s %s %s >/dev/null", checker,
+			 mode, path);
 	ck_assert_msg(system(cmd) == 0, "%s output does not parse", mode);
 	unlink(path);
 }

@@ -628,12 +628,14 @@ START_TEST(test_workload_counted)
 }
 END_TEST
 
-/* the exposition-format checker of every view: tests/check-views */
+/* the checkers of every Prometheus view: check-views and promtool */
 static int check_prometheus(const char *path)
 {
+	const char *src = getenv("top_srcdir");
 	char cmd[4300];
 
-	snprintf(cmd, sizeof(cmd), "tests/check-views --prometheus %s", path);
+	snprintf(cmd, sizeof(cmd), "%s/tests/check-prometheus %s",
+		 src ? src : "..", path);
 	return system(cmd);
 }
 

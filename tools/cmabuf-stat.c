@@ -30,6 +30,8 @@ struct opts {
 	unsigned long interval;
 	unsigned long count;	/* 0: forever */
 	bool with_mappings;	/* --prometheus: read maps files too */
+	const char *output;	/* --output FILE */
+	const char *capture;	/* --capture DIR */
 };
 
 static void usage(FILE *f)
@@ -46,6 +48,12 @@ static void usage(FILE *f)
 		"      --with-mappings with --prometheus: also count buffers "
 		"only mapped\n"
 		"                      (reads every process's maps file)\n"
+		"  -o, --output FILE   write the view to FILE atomically "
+		"(a temporary file\n"
+		"                      renamed over it, mode 0644)\n"
+		"      --capture DIR   copy the files this tool reads into the"
+		" new folder DIR\n"
+		"                      (for a bug report; --root reads it)\n"
 		"  -r, --root DIR      read a captured tree instead of /\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n\n"
@@ -90,6 +98,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "prometheus", no_argument, NULL, 'P' },
 		{ "with-mappings", no_argument, NULL, 'M' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "capture", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -98,7 +108,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+w:pbjPr:hV", longopts,
+	while ((c = getopt_long(argc, argv, "+w:pbjPr:o:hV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'w':
@@ -124,6 +134,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'r':
 			o->root = optarg;
 			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'C':
+			o->capture = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -144,6 +160,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->view == VIEW_WATCH && o->format != FMT_TEXT)
 		return usage_error("%s", "--watch prints text only");
+	if (o->view == VIEW_WATCH && o->output)
+		return usage_error("%s", "--output writes one view, not --watch");
+	if (o->capture && (o->view != VIEW_TABLE || o->format != FMT_TEXT ||
+			   o->output || o->with_mappings))
+		return usage_error("%s", "--capture takes no view option");
 	return -1;
 }
 
@@ -207,6 +228,11 @@ int main(int argc, char **argv)
 		cmabuf_ctx_unref(ctx);
 		return EXIT_FAILURE;
 	}
+	if (o.capture) {
+		ret = stat_capture(ctx, stat_root_prefix, o.capture);
+		cmabuf_ctx_unref(ctx);
+		return ret;
+	}
 	if (o.view == VIEW_WATCH) {
 		ret = view_watch(ctx, o.interval, o.count);
 		cmabuf_ctx_unref(ctx);
@@ -220,6 +246,11 @@ int main(int argc, char **argv)
 		cmabuf_ctx_unref(ctx);
 		return EXIT_FAILURE;
 	}
+	if (o.output && output_begin(o.output) < 0) {
+		cmabuf_stats_unref(st);
+		cmabuf_ctx_unref(ctx);
+		return EXIT_FAILURE;
+	}
 	if (o.format == FMT_JSON)
 		view_json(st);
 	else if (o.format == FMT_PROMETHEUS)
@@ -230,8 +261,9 @@ int main(int argc, char **argv)
 		view_buffers(st);
 	else
 		view_table(st);
+	ret = o.output ? output_end() : write_status();
 	notes(st);
 	cmabuf_stats_unref(st);
 	cmabuf_ctx_unref(ctx);
-	return write_status();
+	return ret;
 }

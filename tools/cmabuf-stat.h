@@ -34,6 +34,15 @@ bool area_raw(const struct cmabuf_stats *st, size_t i,
 void cell_size(bool ok, uint64_t v, int width);
 void cell_u64(bool ok, uint64_t v, int width);
 void notes(const struct cmabuf_stats *st);
+/* n unreadable processes: why, for root's sysroot ("" live) and euid */
+void stat_note_denied(const char *root, unsigned long n);
+
+/* stat-output.c: --output FILE, written whole or not at all */
+int output_begin(const char *dest);
+int output_end(void);
+
+/* stat-capture.c: --capture DIR from root ("" for this machine) */
+int stat_capture(struct cmabuf_ctx *ctx, const char *root, const char *dest);
 
 /* bytes of a process's buffers from one exporter */
 struct exp_sum {

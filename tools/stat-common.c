@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmabuf-stat.h"
 #include "escape.h"
@@ -89,6 +90,29 @@ static bool have_cma(const struct cmabuf_stats *st)
 	return sys_get(st, CMABUF_STAT_CMA_TOTAL, &total) && total > 0;
 }
 
+/*
+ * n processes (or files) could not be read. "Run as root" is advice only
+ * where it helps: not on a captured tree, and not for root, whom a
+ * container's user namespace, /proc mounted with hidepid= or a security
+ * module can still refuse.
+ */
+void stat_note_denied(const char *root, unsigned long n)
+{
+	if (root && root[0])
+		fprintf(stderr, "cmabuf-stat: %lu process(es) or file(s) were "
+			"not readable when the tree was captured\n", n);
+	else if (geteuid() == 0)
+		fprintf(stderr, "cmabuf-stat: %lu process(es) or file(s) not "
+			"readable (EACCES) although running as root: a "
+			"container (user namespace), /proc mounted with "
+			"hidepid=, or a security module (SELinux, AppArmor) "
+			"hides them\n", n);
+	else
+		fprintf(stderr, "cmabuf-stat: %lu process(es) or file(s) not "
+			"readable (EACCES): run as root to see their "
+			"dma-bufs\n", n);
+}
+
 bool stat_mappings_asked;
 
 bool mappings_known(const struct cmabuf_stats *st)
@@ -106,14 +130,32 @@ void notes(const struct cmabuf_stats *st)
 	    !have_cma(st)) {
 		fprintf(stderr, "cmabuf-stat: no CMA on this kernel (CmaTotal "
 			"absent or 0): the kernel needs CONFIG_CMA and a CMA "
-			"area (cma= on the command line)\n");
+			"area: cma=256M on the kernel command line, or a "
+			"reserved-memory node in the device tree (compatible "
+			"\"shared-dma-pool\", reusable, linux,cma-default; on "
+			"a Raspberry Pi: dtoverlay=cma,cma-256 in "
+			"config.txt)\n");
 		return;
 	}
 	if ((src & CMABUF_STATS_CMA) && cmabuf_stats_get_area_count(st) &&
-	    !cmabuf_stats_has_debugfs(st))
-		fprintf(stderr, "cmabuf-stat: debugfs cma not readable: largest"
-			" free chunk and fragmentation unknown (run as root; "
-			"mount -t debugfs none /sys/kernel/debug)\n");
+	    !cmabuf_stats_has_debugfs(st)) {
+		if (stat_root_prefix[0])
+			fprintf(stderr, "cmabuf-stat: debugfs cma not readable"
+				" in this tree: largest free chunk and "
+				"fragmentation unknown (it was captured "
+				"without root or without debugfs)\n");
+		else if (geteuid() == 0)
+			fprintf(stderr, "cmabuf-stat: debugfs cma not readable"
+				": largest free chunk and fragmentation unknown"
+				" (mount -t debugfs none /sys/kernel/debug; "
+				"the kernel needs CONFIG_CMA_DEBUGFS and no "
+				"lockdown=confidentiality)\n");
+		else
+			fprintf(stderr, "cmabuf-stat: debugfs cma not readable"
+				": largest free chunk and fragmentation unknown"
+				" (run as root; mount -t debugfs none "
+				"/sys/kernel/debug)\n");
+	}
 	if (stat_mappings_asked && !mappings_known(st))
 		fprintf(stderr, "cmabuf-stat: dma-buf mappings unknown: no "
 			"dma-buf to learn the dma-buf filesystem's device from "
@@ -121,9 +163,7 @@ void notes(const struct cmabuf_stats *st)
 			" dmabuf-dev): buffers that are only mapped are left "
 			"out\n");
 	if (sys_get(st, CMABUF_STAT_PROCS_DENIED, &denied) && denied)
-		fprintf(stderr, "cmabuf-stat: %" PRIu64 " process(es) not "
-			"readable (EACCES): run as root to see their "
-			"dma-bufs\n", denied);
+		stat_note_denied(stat_root_prefix, (unsigned long)denied);
 }
 
 /* bytes of pid's buffers from one exporter, by scanning the buffers */

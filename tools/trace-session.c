@@ -59,6 +59,26 @@ static void fail(const char *what, const char *todo)
 	fprintf(stderr, "cmabuf-trace: %s\ncmabuf-trace: %s\n", what, todo);
 }
 
+/*
+ * A refusal: "run as root" helps only who is not root. Root refused is
+ * a kernel without the feature, or a container (tracefs read-only, no
+ * CAP_SYS_ADMIN in its namespace) or a security module in the way.
+ */
+static void fail_perm(const char *what, const char *need)
+{
+	char todo[512];
+
+	if (geteuid() != 0)
+		snprintf(todo, sizeof(todo), "run as root, on a kernel with "
+			 "%s", need);
+	else
+		snprintf(todo, sizeof(todo), "already root: the kernel needs "
+			 "%s, and neither a container (read-only tracefs, no "
+			 "CAP_SYS_ADMIN) nor a security module may deny it",
+			 need);
+	fail(what, todo);
+}
+
 /* "none [integrity] confidentiality": the bracketed mode is in force */
 static bool locked_down(char *mode, size_t len)
 {
@@ -129,8 +149,13 @@ static int check_access(const char **dir)
 
 		snprintf(what, sizeof(what), "permission denied on %s (%s)",
 			 *dir, strerror(errno));
-		fail(what, "run cmabuf-trace as root (it creates a trace "
-		     "instance, which needs write access to tracefs)");
+		if (geteuid() != 0)
+			fail(what, "run cmabuf-trace as root (it creates a "
+			     "trace instance, which needs write access to "
+			     "tracefs)");
+		else
+			fail(what, "already root: a container mounts tracefs "
+			     "read-only, or a security module denies it");
 		return -1;
 	}
 	return 0;
@@ -211,8 +236,7 @@ static int create_instance(struct trace_session *s)
 	if (errno == EPERM && locked_down(mode, sizeof(mode)))
 		fail(what, "kernel lockdown forbids it: boot without lockdown");
 	else
-		fail(what, "run as root, on a kernel with trace instances "
-		     "(CONFIG_FTRACE)");
+		fail_perm(what, "trace instances (CONFIG_FTRACE)");
 	return -1;
 }
 
@@ -234,7 +258,7 @@ static int enable_events(struct trace_session *s)
 		}
 		snprintf(what, sizeof(what), "cannot enable %s:%s: %s", sys,
 			 ev, strerror(errno));
-		fail(what, "run as root, on a kernel with the CMA events");
+		fail_perm(what, "the CMA events");
 		return -1;
 	}
 	return 0;
@@ -285,8 +309,8 @@ int trace_session_open(struct trace_session *s, unsigned long buffer_kb)
 		return -1;
 	s->tep = tracefs_local_events_system(NULL, systems);
 	if (!s->tep) {
-		fail("cannot read the events' format files",
-		     "run as root, on a kernel with the CMA events");
+		fail_perm("cannot read the events' format files",
+			  "the CMA events");
 		goto fail;
 	}
 	/*

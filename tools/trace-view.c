@@ -239,26 +239,47 @@ static void prom_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* a gauge per quantile (1 = the maximum): what one run measured */
+/*
+ * A summary per row: the quantiles of what this run measured, their sum
+ * and count (promtool refuses a quantile label on a gauge), then the
+ * maximum as a gauge of its own. A row without a finished allocation has
+ * NaN quantiles, as Prometheus's own summaries do.
+ */
 static void prom_latency(FILE *f, struct trace_agg *a)
 {
 	static const struct { const char *label; double q; } qs[] = {
-		{ "0.5", 0.5 }, { "0.99", 0.99 }, { "1", 1.0 },
+		{ "0.5", 0.5 }, { "0.99", 0.99 },
 	};
 	const char *n = "cmabuf_trace_alloc_latency_seconds";
 	size_t i, k;
 
-	prom_head(f, n, "gauge", "cma_alloc() latency, start to finish, "
-		  "by quantile (1: the maximum).");
+	prom_head(f, n, "summary", "cma_alloc() latency, start to finish.");
 	for (i = 0; i < a->nrows; i++) {
 		struct trace_row *r = &a->rows[i];
 
 		for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 			fprintf(f, "%s", n);
 			prom_labels(f, r->pid, r->comm, r->area, qs[k].label);
-			fprintf(f, " %.9f\n", (double)trace_stats_quantile(
-				&r->st, qs[k].q) / 1e9);
+			if (r->st.nlat)
+				fprintf(f, " %.9f\n", (double)trace_stats_quantile(
+					&r->st, qs[k].q) / 1e9);
+			else
+				fprintf(f, " NaN\n");
 		}
+		fprintf(f, "%s_sum", n);
+		prom_labels(f, r->pid, r->comm, r->area, NULL);
+		fprintf(f, " %.9f\n", (double)r->st.lat_sum / 1e9);
+		fprintf(f, "%s_count", n);
+		prom_labels(f, r->pid, r->comm, r->area, NULL);
+		fprintf(f, " %zu\n", r->st.nlat);
+	}
+	n = "cmabuf_trace_alloc_latency_max_seconds";
+	prom_head(f, n, "gauge", "Longest cma_alloc(), start to finish.");
+	for (i = 0; i < a->nrows; i++) {
+		fprintf(f, "%s", n);
+		prom_labels(f, a->rows[i].pid, a->rows[i].comm,
+			    a->rows[i].area, NULL);
+		fprintf(f, " %.9f\n", (double)a->rows[i].st.lat_max / 1e9);
 	}
 }
 
@@ -312,9 +333,13 @@ void trace_view_prometheus(FILE *f, struct trace_report *r)
 		  "Pages migrated for other reasons than contiguous ranges.");
 	fprintf(f, "cmabuf_trace_pages_migrated_other_total %" PRIu64 "\n",
 		a->migrated_other);
-	prom_head(f, "cmabuf_trace_lost_events_total", "counter",
-		  "Trace events the ring buffer lost (-1: unknown).");
-	fprintf(f, "cmabuf_trace_lost_events_total %lld\n", r->lost);
+	/* a counter is never negative: an unknown count is left out */
+	if (r->lost >= 0) {
+		prom_head(f, "cmabuf_trace_lost_events_total", "counter",
+			  "Trace events the ring buffer lost (absent: "
+			  "unknown).");
+		fprintf(f, "cmabuf_trace_lost_events_total %lld\n", r->lost);
+	}
 	prom_head(f, "cmabuf_trace_seconds", "gauge", "Length of the trace.");
 	fprintf(f, "cmabuf_trace_seconds %.3f\n", r->seconds);
 	if (r->have_sync)
