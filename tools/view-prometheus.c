@@ -151,7 +151,8 @@ static void prom_heaps(const struct cmabuf_stats *st)
 	}
 }
 
-void view_prometheus(const struct cmabuf_stats *st)
+void view_prometheus(const struct cmabuf_stats *st,
+		     const struct cmabuf_area_map *map)
 {
 	uint64_t v;
 	size_t i;
@@ -164,5 +165,7 @@ void view_prometheus(const struct cmabuf_stats *st)
 		printf("%s %" PRIu64 "\n", prom_system[i].name, v);
 	}
 	prom_areas(st);
+	if (map)
+		prometheus_maps(map);
 	prom_heaps(st);
 }
