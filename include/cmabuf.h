@@ -688,7 +688,8 @@ struct cmabuf_forecast {
 	uint64_t tries;			/* ranges cma_alloc() would try */
 	uint64_t largest_without_migration_bytes;
 	uint64_t largest_bytes;		/* with migration */
-	uint64_t reserved[8];		/* zero */
+	uint64_t largest_unallocated_bytes; /* clear in the bitmap */
+	uint64_t reserved[7];		/* zero */
 };
 
 int cmabuf_heap_forecast(struct cmabuf_heap *heap, size_t size,

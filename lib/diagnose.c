@@ -118,30 +118,30 @@ static bool diagnose_from_map(struct cmabuf_diagnosis *d,
 		return false;
 	if (space->free >= 0 && space->free < (int64_t)size)
 		return false;		/* exhausted: said by the counters */
-	if (fc.largest_bytes < size) {
-		d->reason = CMABUF_DIAG_FRAGMENTED;
-		set_message(d, "CMA area %s fragmented: %.1f MiB requested, "
-			    "%.1f MiB free but the largest run at the heap's "
-			    "alignment (order %u) is %" PRIu64 " bytes "
-			    "(%.1f MiB) with migration, %" PRIu64 " bytes "
-			    "without", fc.area, MIB(size), MIB(space->free),
-			    fc.align_order, fc.largest_bytes,
-			    MIB(fc.largest_bytes),
-			    fc.largest_without_migration_bytes);
-		return true;
-	}
-	if (!fc.would_succeed) {
+	if (fc.would_succeed)
+		return false;	/* it would fit now: the area changed since */
+	if (fc.largest_unallocated_bytes >= size) {
 		d->reason = CMABUF_DIAG_BLOCKED;
 		set_message(d, "CMA area %s blocked: %.1f MiB requested and "
-			    "a run of %" PRIu64 " bytes fits at the heap's "
-			    "alignment, but every fitting range holds pages "
-			    "that cannot move (%" PRIu64 " in the first, at "
-			    "pfn %" PRIu64 ")", fc.area, MIB(size),
-			    fc.largest_bytes, fc.pages_blocking,
-			    fc.blocked_pfn);
+			    "the bitmap has free runs of up to %" PRIu64
+			    " bytes at the heap's alignment, but every "
+			    "fitting range holds pages that cannot move (%"
+			    PRIu64 " in the first, at pfn %" PRIu64 "); the "
+			    "largest allocation possible is %" PRIu64 " bytes",
+			    fc.area, MIB(size), fc.largest_unallocated_bytes,
+			    fc.pages_blocking, fc.blocked_pfn,
+			    fc.largest_bytes);
 		return true;
 	}
-	return false;	/* it would fit now: the area changed since */
+	d->reason = CMABUF_DIAG_FRAGMENTED;
+	set_message(d, "CMA area %s fragmented: %.1f MiB requested, %.1f MiB "
+		    "free but the largest run at the heap's alignment (order "
+		    "%u) is %" PRIu64 " bytes (%.1f MiB) with migration, %"
+		    PRIu64 " bytes without", fc.area, MIB(size),
+		    MIB(space->free), fc.align_order, fc.largest_bytes,
+		    MIB(fc.largest_bytes),
+		    fc.largest_without_migration_bytes);
+	return true;
 }
 
 static void diagnose_cma_enomem(struct cmabuf_diagnosis *d,

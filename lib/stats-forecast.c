@@ -54,15 +54,22 @@ static uint64_t first_start(const struct map_range *r, uint64_t pfn,
 	return r->base_pfn + (idx << r->opb);
 }
 
-static bool usable(uint8_t c, bool with_movable)
+static bool usable(uint8_t c, enum map_level level)
 {
-	return c == CMABUF_PAGE_FREE ||
-	       (with_movable && c == CMABUF_PAGE_MOVABLE);
+	switch (level) {
+	case MAP_FREE:
+		return c == CMABUF_PAGE_FREE;
+	case MAP_MOVABLE:
+		return c == CMABUF_PAGE_FREE || c == CMABUF_PAGE_MOVABLE;
+	case MAP_UNALLOCATED:
+		break;
+	}
+	return c != CMABUF_PAGE_ALLOCATED;
 }
 
 /* the longest aligned stretch inside usable runs, at order align */
 static uint64_t longest_at(const struct map_range *r, size_t nr,
-			   unsigned int align, bool with_movable)
+			   unsigned int align, enum map_level level)
 {
 	uint64_t best = 0;
 	size_t k;
@@ -73,11 +80,11 @@ static uint64_t longest_at(const struct map_range *r, size_t nr,
 		while (i < r[k].pages) {
 			uint64_t j = i, s;
 
-			if (!usable(r[k].cls[i], with_movable)) {
+			if (!usable(r[k].cls[i], level)) {
 				i++;
 				continue;
 			}
-			while (j < r[k].pages && usable(r[k].cls[j], with_movable))
+			while (j < r[k].pages && usable(r[k].cls[j], level))
 				j++;
 			s = first_start(&r[k], r[k].base_pfn + i, align);
 			if (s < r[k].base_pfn + j &&
@@ -90,7 +97,7 @@ static uint64_t longest_at(const struct map_range *r, size_t nr,
 }
 
 uint64_t map_largest_alloc(const struct map_range *r, size_t nr,
-			   unsigned int align_max, bool with_movable)
+			   unsigned int align_max, enum map_level level)
 {
 	int a;
 
@@ -101,7 +108,7 @@ uint64_t map_largest_alloc(const struct map_range *r, size_t nr,
 	 * the top) where some n fits gives the largest allocation.
 	 */
 	for (a = (int)align_max; a >= 0; a--) {
-		uint64_t l = longest_at(r, nr, (unsigned int)a, with_movable);
+		uint64_t l = longest_at(r, nr, (unsigned int)a, level);
 		uint64_t lo = a > 0 ? UINT64_C(1) << (a - 1) : 0;
 
 		if (a < (int)align_max && l > (UINT64_C(1) << a))
@@ -113,7 +120,7 @@ uint64_t map_largest_alloc(const struct map_range *r, size_t nr,
 }
 
 uint64_t map_largest_run(const struct map_range *r, size_t nr,
-			 bool with_movable)
+			 enum map_level level)
 {
 	uint64_t best = 0;
 	size_t k;
@@ -122,7 +129,7 @@ uint64_t map_largest_run(const struct map_range *r, size_t nr,
 		uint64_t i, len = 0;
 
 		for (i = 0; i < r[k].pages; i++) {
-			len = usable(r[k].cls[i], with_movable) ? len + 1 : 0;
+			len = usable(r[k].cls[i], level) ? len + 1 : 0;
 			if (len > best)
 				best = len;
 		}
@@ -269,9 +276,13 @@ CMABUF_EXPORT int cmabuf_area_map_forecast(const struct cmabuf_area_map *map,
 		return ret;
 	out->largest_without_migration_bytes = map->page_size *
 		map_largest_alloc(a->ranges, a->nranges, map->align_max,
-				  false);
+				  MAP_FREE);
 	out->largest_bytes = map->page_size *
-		map_largest_alloc(a->ranges, a->nranges, map->align_max, true);
+		map_largest_alloc(a->ranges, a->nranges, map->align_max,
+				  MAP_MOVABLE);
+	out->largest_unallocated_bytes = map->page_size *
+		map_largest_alloc(a->ranges, a->nranges, map->align_max,
+				  MAP_UNALLOCATED);
 	return 0;
 }
 

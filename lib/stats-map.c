@@ -411,13 +411,14 @@ CMABUF_EXPORT int cmabuf_area_map_get_info(const struct cmabuf_area_map *map,
 	info->align_order = map->align_max;
 	memcpy(info->class_pages, a->count, sizeof(info->class_pages));
 	info->nr_runs = a->nruns;
-	info->largest_free_run = map_largest_run(a->ranges, a->nranges, false);
+	info->largest_free_run = map_largest_run(a->ranges, a->nranges, MAP_FREE);
 	info->largest_movable_run = map_largest_run(a->ranges, a->nranges,
-						    true);
+						    MAP_MOVABLE);
 	info->largest_free_alloc = map_largest_alloc(a->ranges, a->nranges,
-						     map->align_max, false);
+						     map->align_max, MAP_FREE);
 	info->largest_movable_alloc = map_largest_alloc(a->ranges, a->nranges,
-							map->align_max, true);
+							map->align_max,
+							MAP_MOVABLE);
 	info->buddy_pages = a->buddy;
 	return 0;
 }

@@ -92,17 +92,24 @@ struct map_range {
 	const uint8_t *cls;
 };
 
+/* which pages an allocation may take */
+enum map_level {
+	MAP_FREE,		/* free pages only: no migration */
+	MAP_MOVABLE,		/* free or movable: with migration */
+	MAP_UNALLOCATED,	/* any page clear in the bitmap */
+};
+
 /*
  * The longest allocation of the CMA heap (alignment
- * min(order(pages), align_max)) that fits in runs of pages whose class
- * is FREE (or FREE and MOVABLE when with_movable), in pages.
+ * min(order(pages), align_max)) that fits in runs of pages the level
+ * allows, in pages.
  */
 uint64_t map_largest_alloc(const struct map_range *r, size_t nr,
-			   unsigned int align_max, bool with_movable);
+			   unsigned int align_max, enum map_level level);
 
-/* the longest run of FREE (or FREE/MOVABLE) pages, any alignment */
+/* the longest run of pages the level allows, any alignment */
 uint64_t map_largest_run(const struct map_range *r, size_t nr,
-			 bool with_movable);
+			 enum map_level level);
 
 /* the order of the CMA heap's alignment for pages pages */
 unsigned int heap_align_order(uint64_t pages, unsigned int align_max);
