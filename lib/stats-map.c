@@ -144,6 +144,25 @@ static int kpf_open(struct cmabuf_ctx *ctx, int *fd)
 	return 0;
 }
 
+/* why an area's debugfs files are missing: not root (debugfs is 0700),
+ * or not there (not mounted, no CONFIG_CMA_DEBUGFS) */
+static int debugfs_error(struct cmabuf_ctx *ctx, const char *area)
+{
+	char *rel, *path;
+	int ret = -ENODATA;
+
+	if (asprintf(&rel, "%s/%s/base_pfn", DEBUGFS_CMA, area) < 0)
+		return -ENOMEM;
+	path = cmabuf_ctx_path(ctx, rel);
+	free(rel);
+	if (!path)
+		return -ENOMEM;
+	if (access(path, R_OK) < 0 && (errno == EACCES || errno == EPERM))
+		ret = -EACCES;
+	free(path);
+	return ret;
+}
+
 static bool has(const struct stats_area *s, enum cmabuf_area_stat k)
 {
 	return s->present & (UINT64_C(1) << k);
@@ -237,7 +256,7 @@ static int read_area(struct cmabuf_ctx *ctx, const struct stats_area *s,
 	if (!has(s, CMABUF_AREA_BASE_PFN) || !has(s, CMABUF_AREA_COUNT) ||
 	    !has(s, CMABUF_AREA_ORDER_PER_BIT)) {
 		dbg(ctx, "area %s: no debugfs cma files\n", s->name);
-		return -ENODATA;
+		return debugfs_error(ctx, s->name);
 	}
 	base = s->val[CMABUF_AREA_BASE_PFN];
 	a->pages = s->val[CMABUF_AREA_COUNT];

@@ -312,6 +312,54 @@ START_TEST(test_fragmented)
 }
 END_TEST
 
+/* status of sh -c cmd, its stdout in out (NUL-terminated) */
+static int run_sh(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/* the tool's views of the map, checked by the project's checker and by
+ * Prometheus' own promtool (from the host root the guest runs on) */
+START_TEST(test_tool_views)
+{
+	static char out[1 << 20];
+	char cmd[512];
+
+	ck_assert_int_eq(run_sh("./tools/cmabuf-stat --map", out,
+				sizeof(out)), 0);
+	fprintf(stderr, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "1 glyph = "));
+	ck_assert_ptr_nonnull(strstr(out, "# allocated by cma_alloc()"));
+	ck_assert_ptr_null(strchr(out, '\033'));	/* not a terminal */
+	snprintf(cmd, sizeof(cmd), "./tools/cmabuf-stat --json --map %s | "
+		 "./tests/check-views --json - && ./tools/cmabuf-stat --json "
+		 "--map | grep -q '\"runs\": \\[\\['", tu_cma_area_name());
+	ck_assert_int_eq(run_sh(cmd, out, sizeof(out)), 0);
+	ck_assert_int_eq(run_sh("./tools/cmabuf-stat --prometheus --with-map "
+				"> /tmp/map.prom && ./tests/check-views "
+				"--prometheus /tmp/map.prom && promtool check "
+				"metrics < /tmp/map.prom && grep -c "
+				"'^cmabuf_area_map_pages{' /tmp/map.prom",
+				out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "4\n"));
+	ck_assert_int_eq(run_sh("./tools/cmabuf-stat --json --forecast 32M",
+				out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"would_succeed\": true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"largest_bytes\": "));
+	/* not root: the reason, exit 1 */
+	ck_assert_int_ne(run_sh("su -s /bin/sh nobody -c "
+				"'./tools/cmabuf-stat --map' 2>&1", out,
+				sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "need root"), "%s", out);
+}
+END_TEST
+
 static Suite *map_suite(void)
 {
 	Suite *s = suite_create("vm-map");
@@ -322,6 +370,7 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_map_consistent);
 	tcase_add_test(tc, test_forecast_under_pressure);
 	tcase_add_test(tc, test_fragmented);
+	tcase_add_test(tc, test_tool_views);
 	suite_add_tcase(s, tc);
 	return s;
 }
