@@ -3,7 +3,7 @@
  * Capture a CMA area map fixture from a test guest (tests/map-trees/):
  *
  *   tests/vm/run --kernel 6.1 --mem 1G --cma 16M --rw-cwd -- \
- *       ./tests/map-capture tests/map-trees/6.1
+ *       ./tests/map-capture tests/map-trees/6.1 880 [CMD]
  *
  * It fills the area with 64-page buffers, frees every third one, lets a
  * child touch more anonymous memory than the guest has outside the area
@@ -13,7 +13,9 @@
  * proc/kpageflags.excerpt (raw u64s from the pfn in
  * proc/kpageflags.first_pfn; the host tests write it into a sparse
  * proc/kpageflags at that offset: the whole file would be megabytes of
- * zeros). Not a test: a maintainer's tool, run by hand.
+ * zeros). CMD, if given, runs on the live area before the buffers are
+ * released (docs/stats.md's picture). Not a test: a maintainer's tool,
+ * run by hand.
  */
 
 #include <dirent.h>
@@ -177,8 +179,8 @@ int main(int argc, char **argv)
 	struct utsname u;
 	pid_t pid;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: map-capture OUTDIR HOG_MIB\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: map-capture OUTDIR HOG_MIB [CMD]\n");
 		return 2;
 	}
 	if (cmabuf_ctx_new(&ctx) < 0 || cmabuf_heap_open(ctx, NULL, 0, &heap))
@@ -237,6 +239,9 @@ int main(int argc, char **argv)
 		u.release, u.machine, n, argv[2]);
 	fclose(f);
 	heap_list(argv[1]);
+	/* a command to run on the live area before it is released */
+	if (argc == 4 && system(argv[3]) != 0)
+		fprintf(stderr, "map-capture: %s failed\n", argv[3]);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	for (i = 0; i < n; i++)
