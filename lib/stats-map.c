@@ -205,6 +205,12 @@ static int read_range(struct cmabuf_ctx *ctx, const char *dir, int kfd,
 	 * no per-range count; ranges are pageblock multiples) */
 	if (r + 1 < a->nranges && ((uint64_t)nwords * 32 << a->opb) < left)
 		mr->pages = (uint64_t)nwords * 32 << a->opb;
+	ret = -EIO;
+	if ((uint64_t)nwords * 32 < (mr->pages >> a->opb)) {
+		err(ctx, "area %s: range %zu: bitmap shorter than its pages\n",
+		    a->name, r);
+		goto out;
+	}
 	ret = -EFBIG;
 	if (base > UINT64_MAX / 8 - mr->pages)
 		goto out;

@@ -238,6 +238,61 @@ START_TEST(test_blocked)
 }
 END_TEST
 
+/* 6.15+: the same area as two ranges (ranges/N) gives the same map */
+START_TEST(test_two_ranges)
+{
+	struct cmabuf_area_map_info one, two;
+	struct cmabuf_area_map *map = read_map(&one);
+	struct cmabuf_forecast f1, f2;
+	char path[512], words[8192], *cut;
+	char base[64];
+	FILE *f;
+	int i, spaces = 0;
+
+	ck_assert_int_eq(cmabuf_area_map_forecast(map, 0, 64 * 4096, &f1), 0);
+	cmabuf_area_map_unref(map);
+	snprintf(path, sizeof(path),
+		 "%s/sys/kernel/debug/cma/reserved/bitmap", tree);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(words, sizeof(words), f));
+	fclose(f);
+	/* 64 words (2048 pages) in range 0, the other 64 in range 1 */
+	for (cut = words; *cut && spaces < 64; cut++)
+		if (*cut == ' ' && ++spaces == 64)
+			break;
+	ck_assert_int_eq(*cut, ' ');
+	*cut = '\0';
+	snprintf(path, sizeof(path), "%s/sys/kernel/debug/cma/reserved/ranges",
+		 tree);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/sys/kernel/debug/cma/reserved/"
+			 "ranges/%d", tree, i);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
+	write_text("sys/kernel/debug/cma/reserved/ranges/1/bitmap", cut + 1);
+	strcat(words, "\n");	/* overwrites cut + 1: written already */
+	write_text("sys/kernel/debug/cma/reserved/ranges/0/bitmap", words);
+	snprintf(base, sizeof(base), "%" PRIu64 "\n", first_pfn);
+	write_text("sys/kernel/debug/cma/reserved/ranges/0/base_pfn", base);
+	snprintf(base, sizeof(base), "%" PRIu64 "\n", first_pfn + 2048);
+	write_text("sys/kernel/debug/cma/reserved/ranges/1/base_pfn", base);
+	map = read_map(&two);
+	ck_assert_uint_eq(two.nr_ranges, 2);
+	ck_assert_mem_eq(two.class_pages, one.class_pages,
+			 sizeof(one.class_pages));
+	ck_assert_uint_eq(two.largest_movable_alloc, one.largest_movable_alloc);
+	ck_assert_int_eq(cmabuf_area_map_forecast(map, 0, 64 * 4096, &f2), 0);
+	ck_assert_uint_eq(f2.first_pfn, f1.first_pfn);
+	ck_assert_uint_eq(f2.pages_to_migrate, f1.pages_to_migrate);
+	cmabuf_area_map_unref(map);
+	/* a range that does not cover the rest of the area */
+	write_text("sys/kernel/debug/cma/reserved/ranges/1/bitmap", "0\n");
+	ck_assert_int_eq(cmabuf_area_map_read(ctx, NULL, 0, &map), -EIO);
+}
+END_TEST
+
 START_TEST(test_read_errors)
 {
 	struct cmabuf_area_map *map = NULL;
@@ -248,13 +303,15 @@ START_TEST(test_read_errors)
 	ck_assert_int_eq(cmabuf_area_map_read(ctx, NULL, 1, &map), -EINVAL);
 	ck_assert_int_eq(cmabuf_area_map_read(ctx, "nope", 0, &map), -ENOENT);
 	ck_assert_ptr_null(map);
-	/* a garbled bitmap */
-	write_text("sys/kernel/debug/cma/reserved/bitmap", "0 1 x\n");
-	ck_assert_int_eq(cmabuf_area_map_read(ctx, NULL, 0, &map), -EIO);
 	/* a kpageflags shorter than the area */
-	write_text("sys/kernel/debug/cma/reserved/bitmap", "0\n");
 	snprintf(path, sizeof(path), "%s/proc/kpageflags", tree);
 	ck_assert_int_eq(truncate(path, (off_t)(first_pfn + 10) * 8), 0);
+	ck_assert_int_eq(cmabuf_area_map_read(ctx, NULL, 0, &map), -EIO);
+	/* a bitmap shorter than the area */
+	write_text("sys/kernel/debug/cma/reserved/bitmap", "0\n");
+	ck_assert_int_eq(cmabuf_area_map_read(ctx, NULL, 0, &map), -EIO);
+	/* a garbled bitmap */
+	write_text("sys/kernel/debug/cma/reserved/bitmap", "0 1 x\n");
 	ck_assert_int_eq(cmabuf_area_map_read(ctx, NULL, 0, &map), -EIO);
 	/* an area too large to map */
 	write_text("sys/kernel/debug/cma/reserved/count", "1099511627776\n");
@@ -560,6 +617,7 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_fixture_counts);
 	tcase_add_test(tc, test_fixture_forecast);
 	tcase_add_test(tc, test_blocked);
+	tcase_add_test(tc, test_two_ranges);
 	tcase_add_test(tc, test_read_errors);
 	tcase_add_test(tc, test_read_eacces);
 	tcase_add_test(tc, test_read_enomem);
