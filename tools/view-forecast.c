@@ -21,7 +21,7 @@ static void json_pfn(bool ok, uint64_t pfn)
 void view_forecast(const char *heap, uint64_t size,
 		   const struct cmabuf_forecast *fc, bool json)
 {
-	char b1[32], b2[32], b3[32], name[256];
+	char b1[32], b2[32], b3[32], name[256], area[256];
 
 	if (json) {
 		printf("{\"heap\": \"");
@@ -47,7 +47,8 @@ void view_forecast(const char *heap, uint64_t size,
 	}
 	printf("%s from heap %s (area %s): %" PRIu64 " pages at alignment "
 	       "order %u\n", human(size, b1, sizeof(b1)),
-	       term(heap, name, sizeof(name)), fc->area, fc->pages,
+	       term(heap, name, sizeof(name)), term(fc->area, area, sizeof(area)),
+	       fc->pages,
 	       fc->align_order);
 	if (fc->would_succeed)
 		printf("  would succeed at pfn %#" PRIx64 " (%" PRIu64 "), "
