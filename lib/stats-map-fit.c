@@ -16,7 +16,9 @@
  * migrated) it clears the bits and retries from start = bitmap_no + mask
  * + 1, until no run fits. From 6.15 an area has ranges (ranges/N in
  * debugfs) and __cma_alloc() runs that loop on each range in order while
- * the answer is -EBUSY. 6.1 and 6.12 have one range.
+ * the answer is -EBUSY (7.2: cma_range_alloc(), which also stops at once
+ * when the request exceeds the area's available pages: no range of the
+ * bitmap could fit it either). 6.1 and 6.12 have one range.
  *
  * The replay counts a range as blocked when it holds a page of class
  * OTHER, and its pages to migrate are its MOVABLE pages. What it cannot

@@ -8,10 +8,11 @@
  * - ALLOCATED: the CMA bitmap's bit is set (cma_alloc() took it); the
  *   page flags do not matter then.
  * - FREE: KPF_BUDDY, or no flag at all. Only the first page of a free
- *   buddy block carries PageBuddy; 6.1 and 6.12 add KPF_BUDDY to its tail
- *   pages through is_free_buddy_page() when their count is 0 (measured on
- *   6.1: every free page flagged), kernels without that test leave them
- *   bare (KERNEL-NOTES, measured on the project's guests). A page on a per-cpu free list is bare too. In a CMA
+ *   buddy block carries PageBuddy; 6.1, 6.12 (stable_page_flags()) and
+ *   7.2 (snapshot_page()) add KPF_BUDDY to its tail pages through
+ *   is_free_buddy_page() when their count is 0 (measured on 6.1: every
+ *   free page of a captured area flagged), so a bare tail page is only
+ *   seen when the block changes under the read; both count as free. A page on a per-cpu free list is bare too. In a CMA
  *   pageblock (MIGRATE_CMA takes only movable allocations) a bare page is
  *   free or in transit, and alloc_contig_range() drains the per-cpu lists
  *   (drain_all_pages()) without migrating anything, so for an allocation
