@@ -498,6 +498,11 @@ START_TEST(test_tool)
 	ck_assert_int_eq(run_out(cmd, out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "cmabuf_area_map_pages{area="
 				  "\"reserved\",class=\"movable\"} 1029\n"));
+	/* Prometheus' own linter, where installed (install-deps has it) */
+	snprintf(cmd, sizeof(cmd), "! command -v promtool >/dev/null || "
+		 "./tools/cmabuf-stat -r %s --prometheus --with-map | "
+		 "promtool check metrics", tree);
+	ck_assert_int_eq(run_out(cmd, out, sizeof(out)), 0);
 	/* usage errors */
 	ck_assert_int_eq(WEXITSTATUS(system("./tools/cmabuf-stat --heap x "
 					    "2>/dev/null")), 2);
