@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The CMA area map and the forecast on a captured guest
+ * The CMA area map and the forecast on captured guests
  * (tests/map-trees/6.1: a 16 MiB area of 64-page buffers with every
  * third freed and movable pages spilled into the holes, see
- * tests/map-capture.c), the pure parts on hand-made input, and every
+ * tests/map-capture.c; 7.2: the same without the spill, with ranges/), the pure parts on hand-made input, and every
  * errno of cmabuf_area_map_*(3), cmabuf_heap_forecast(3) and
  * cmabuf_page_class_name(3).
  */
@@ -24,6 +24,7 @@
 #define AREA_PAGES 4096
 
 static char tree[256];
+static const char *fixture = "6.1";
 static uint64_t first_pfn;
 static struct cmabuf_ctx *ctx;
 
@@ -68,8 +69,9 @@ static void setup(void)
 	FILE *f;
 	int fd;
 
-	snprintf(src, sizeof(src), "%s/tests/map-trees/6.1",
-		 getenv("abs_top_srcdir") ? getenv("abs_top_srcdir") : ".");
+	snprintf(src, sizeof(src), "%s/tests/map-trees/%s",
+		 getenv("abs_top_srcdir") ? getenv("abs_top_srcdir") : ".",
+		 fixture);
 	snprintf(tree, sizeof(tree), "/tmp/cmabuf-test-map.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tree));
 	snprintf(path, sizeof(path), "cp -R '%s/.' '%s'", src, tree);
@@ -513,6 +515,39 @@ START_TEST(test_tool)
 }
 END_TEST
 
+/* 7.2: ranges/0 beside the top-level files, default_cma_region */
+static void setup_72(void)
+{
+	fixture = "7.2";
+	setup();
+}
+
+START_TEST(test_fixture_72)
+{
+	struct cmabuf_area_map_info in;
+	struct cmabuf_area_map *map = read_map(&in);
+	struct cmabuf_heap *heap = NULL;
+	struct cmabuf_forecast fc;
+
+	ck_assert_str_eq(in.name, "reserved");
+	ck_assert_uint_eq(in.nr_ranges, 1);
+	ck_assert_uint_eq(in.pages, AREA_PAGES);
+	ck_assert_uint_eq(in.class_pages[CMABUF_PAGE_ALLOCATED], 2688);
+	ck_assert_uint_eq(in.class_pages[CMABUF_PAGE_FREE], 1408);
+	/* 7.2 flags every page of a free block too (snapshot_page()) */
+	ck_assert_uint_eq(in.buddy_pages, 1408);
+	cmabuf_area_map_unref(map);
+	ck_assert_int_eq(cmabuf_heap_open(ctx, "default_cma_region", 0, &heap),
+			 0);
+	ck_assert_int_eq(cmabuf_heap_forecast(heap, 64 * 4096, 0, &fc), 0);
+	ck_assert_str_eq(fc.area, "reserved");
+	ck_assert_int_eq(fc.would_succeed, 1);
+	ck_assert_uint_eq(fc.pages_to_migrate, 0);
+	ck_assert_uint_eq(fc.largest_without_migration_bytes, 64 * 4096);
+	cmabuf_heap_unref(heap);
+}
+END_TEST
+
 /* ---- the pure parts on hand-made input ---- */
 
 START_TEST(test_parse_bitmap)
@@ -629,6 +664,10 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_getter_errors);
 	tcase_add_test(tc, test_forecast_errors);
 	tcase_add_test(tc, test_tool);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fixture-7.2");
+	tcase_add_checked_fixture(tc, setup_72, teardown);
+	tcase_add_test(tc, test_fixture_72);
 	suite_add_tcase(s, tc);
 	tcase_add_test(pure, test_parse_bitmap);
 	tcase_add_test(pure, test_classes);
