@@ -296,7 +296,7 @@ out_stream:
 out:
 	for (i = 0; i < NUM_BUFS; i++) {
 		if (fb[i])
-			cmabuf_drm_remove_fb(ctx, d.fd, fb[i]);
+			cmabuf_drm_remove_fb(img[i], d.fd, fb[i]);
 		cmabuf_image_unref(img[i]);
 	}
 	count = 0;
