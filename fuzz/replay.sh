@@ -5,7 +5,7 @@
 set -eu
 src=${top_srcdir:-.}
 fail=0
-for t in meminfo sysfs fdinfo maps heap-list layout; do
+for t in meminfo sysfs fdinfo maps heap-list layout cma-map; do
 	./fuzz/fuzz-$t "$src/fuzz/corpus/$t" || { echo "FAIL: $t"; fail=1; }
 done
 exit $fail

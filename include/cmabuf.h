@@ -625,6 +625,8 @@ enum cmabuf_diag_reason {
 	CMABUF_DIAG_FRAGMENTED = 2,	/* enough free, no run long enough */
 	CMABUF_DIAG_NO_PERMISSION = 3,	/* the heap node refuses this user */
 	CMABUF_DIAG_NO_CMA_HEAP = 4,	/* no CMA heap on this system */
+	CMABUF_DIAG_BLOCKED = 5,	/* free space fits, but every fitting
+					 * range holds pages that cannot move */
 };
 
 struct cmabuf_diagnosis;
@@ -647,7 +649,8 @@ const char *cmabuf_diagnosis_get_message(const struct cmabuf_diagnosis *d);
 int cmabuf_diagnosis_get_space(const struct cmabuf_diagnosis *d,
 			       int64_t *total, int64_t *free,
 			       int64_t *maxchunk);
-/* "exhausted", "fragmented", "no-permission", "no-cma-heap", "unknown" */
+/* "exhausted", "fragmented", "no-permission", "no-cma-heap", "blocked",
+ * "unknown" */
 const char *cmabuf_diag_reason_name(enum cmabuf_diag_reason reason);
 
 /*
@@ -673,6 +676,90 @@ int cmabuf_ctx_get_telemetry(struct cmabuf_ctx *ctx,
 /* latency (ns) at or below which fraction q (0..1) of allocations fall */
 uint64_t cmabuf_telemetry_quantile_ns(const struct cmabuf_telemetry *t,
 				      double q);
+
+/* ------------------------------------------------------------------ */
+/* The CMA area map and the forecast (lib/stats-map.c, stats-forecast.c) */
+/* ------------------------------------------------------------------ */
+
+/* what one page frame of a CMA area holds */
+enum cmabuf_page_class {
+	CMABUF_PAGE_ALLOCATED = 0,	/* taken by cma_alloc() (the bitmap) */
+	CMABUF_PAGE_FREE = 1,		/* free: no migration needed */
+	CMABUF_PAGE_MOVABLE = 2,	/* lent to movable memory: migrated */
+	CMABUF_PAGE_OTHER = 3,		/* cannot move: blocks (-EBUSY) */
+	/* new classes are appended; cmabuf_page_class_name() NULL past */
+};
+
+/* one run of pages of the same class */
+struct cmabuf_map_run {
+	uint64_t first_pfn;
+	uint64_t pages;
+	enum cmabuf_page_class page_class;
+};
+
+/* one area of a map (cmabuf_area_map_get_info()), pages unless noted */
+struct cmabuf_area_map_info {
+	const char *name;		/* valid while the map lives */
+	uint64_t base_pfn;		/* of the first range */
+	uint64_t pages;			/* in all ranges */
+	uint64_t page_size;		/* bytes */
+	unsigned int order_per_bit;
+	unsigned int nr_ranges;
+	unsigned int align_order;	/* the CMA heap's largest alignment */
+	unsigned int reserved0;
+	uint64_t class_pages[4];	/* by enum cmabuf_page_class */
+	uint64_t nr_runs;
+	uint64_t largest_free_run;	/* any alignment */
+	uint64_t largest_movable_run;	/* free or movable, any alignment */
+	uint64_t largest_free_alloc;	/* at the heap's alignment */
+	uint64_t largest_movable_alloc;	/* free or movable, aligned */
+	uint64_t buddy_pages;		/* free pages in buddy blocks */
+	uint64_t reserved[7];		/* zero */
+};
+
+struct cmabuf_area_map;
+
+/*
+ * Read the map of one CMA area (area: its name) or of every area (NULL),
+ * below the context's sysroot: debugfs cma (bitmaps) and /proc/kpageflags.
+ * Needs root. The new map has one reference.
+ */
+int cmabuf_area_map_read(struct cmabuf_ctx *ctx, const char *area,
+			 unsigned int flags, struct cmabuf_area_map **out);
+struct cmabuf_area_map *cmabuf_area_map_ref(struct cmabuf_area_map *map);
+struct cmabuf_area_map *cmabuf_area_map_unref(struct cmabuf_area_map *map);
+/* areas by index 0..count-1, sorted by name */
+size_t cmabuf_area_map_get_area_count(const struct cmabuf_area_map *map);
+int cmabuf_area_map_get_info(const struct cmabuf_area_map *map, size_t idx,
+			     struct cmabuf_area_map_info *info);
+int cmabuf_area_map_get_run(const struct cmabuf_area_map *map, size_t idx,
+			    uint64_t run, struct cmabuf_map_run *out);
+/* "allocated", "free", "movable", "other", or NULL */
+const char *cmabuf_page_class_name(enum cmabuf_page_class c);
+
+/* what an allocation of size bytes from a CMA heap would do now */
+struct cmabuf_forecast {
+	char area[64];
+	uint64_t pages;			/* the request, in pages */
+	unsigned int align_order;	/* the heap's alignment for it */
+	int would_succeed;		/* 1 or 0 */
+	uint64_t first_pfn;		/* of the range taken (if it would) */
+	uint64_t pages_to_migrate;	/* movable pages in that range */
+	uint64_t pages_blocking;	/* unmovable pages, first range tried */
+	uint64_t blocked_pfn;		/* first range tried, if blocked */
+	uint64_t retry_pfn;		/* the kernel's next try after it */
+	uint64_t tries;			/* ranges cma_alloc() would try */
+	uint64_t largest_without_migration_bytes;
+	uint64_t largest_bytes;		/* with migration */
+	uint64_t largest_unallocated_bytes; /* clear in the bitmap */
+	uint64_t reserved[7];		/* zero */
+};
+
+int cmabuf_heap_forecast(struct cmabuf_heap *heap, size_t size,
+			 unsigned int flags, struct cmabuf_forecast *out);
+/* the same over a map already read (area idx of map) */
+int cmabuf_area_map_forecast(const struct cmabuf_area_map *map, size_t idx,
+			     size_t size, struct cmabuf_forecast *out);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,7 @@ static const char *const reason_names[] = {
 	[CMABUF_DIAG_FRAGMENTED] = "fragmented",
 	[CMABUF_DIAG_NO_PERMISSION] = "no-permission",
 	[CMABUF_DIAG_NO_CMA_HEAP] = "no-cma-heap",
+	[CMABUF_DIAG_BLOCKED] = "blocked",
 };
 
 CMABUF_EXPORT const char *cmabuf_diag_reason_name(enum cmabuf_diag_reason r)
@@ -99,6 +100,50 @@ static void diagnose_permission(struct cmabuf_diagnosis *d,
 		    (unsigned int)geteuid(), (unsigned int)getegid());
 }
 
+/*
+ * With the area map (root: debugfs and kpageflags), the kernel's own
+ * search replayed (cmabuf_heap_forecast()) tells the two causes of a
+ * failure with enough free space apart: no range at the heap's alignment
+ * is long enough even counting movable pages (fragmented), or ranges are
+ * long enough but each holds a page that cannot move (blocked). Returns
+ * true when it decided.
+ */
+static bool diagnose_from_map(struct cmabuf_diagnosis *d,
+			      struct cmabuf_heap *heap, size_t size,
+			      const struct cma_area_space *space)
+{
+	struct cmabuf_forecast fc;
+
+	if (cmabuf_heap_forecast(heap, size, 0, &fc) < 0)
+		return false;
+	if (space->free >= 0 && space->free < (int64_t)size)
+		return false;		/* exhausted: said by the counters */
+	if (fc.would_succeed)
+		return false;	/* it would fit now: the area changed since */
+	if (fc.largest_unallocated_bytes >= size) {
+		d->reason = CMABUF_DIAG_BLOCKED;
+		set_message(d, "CMA area %s blocked: %.1f MiB requested and "
+			    "the bitmap has free runs of up to %" PRIu64
+			    " bytes at the heap's alignment, but every "
+			    "fitting range holds pages that cannot move (%"
+			    PRIu64 " in the first, at pfn %" PRIu64 "); the "
+			    "largest allocation possible is %" PRIu64 " bytes",
+			    fc.area, MIB(size), fc.largest_unallocated_bytes,
+			    fc.pages_blocking, fc.blocked_pfn,
+			    fc.largest_bytes);
+		return true;
+	}
+	d->reason = CMABUF_DIAG_FRAGMENTED;
+	set_message(d, "CMA area %s fragmented: %.1f MiB requested, %.1f MiB "
+		    "free but the largest run at the heap's alignment (order "
+		    "%u) is %" PRIu64 " bytes (%.1f MiB) with migration, %"
+		    PRIu64 " bytes without", fc.area, MIB(size),
+		    MIB(space->free), fc.align_order, fc.largest_bytes,
+		    MIB(fc.largest_bytes),
+		    fc.largest_without_migration_bytes);
+	return true;
+}
+
 static void diagnose_cma_enomem(struct cmabuf_diagnosis *d,
 				struct cmabuf_heap *heap, size_t size)
 {
@@ -115,6 +160,8 @@ static void diagnose_cma_enomem(struct cmabuf_diagnosis *d,
 	d->total = space.total;
 	d->free = space.free;
 	d->maxchunk = space.maxchunk;
+	if (diagnose_from_map(d, heap, size, &space))
+		return;
 	if (space.free >= 0 && space.free < (int64_t)size) {
 		d->reason = CMABUF_DIAG_EXHAUSTED;
 		set_message(d, "CMA area %s exhausted: %.1f MiB requested, "

@@ -20,7 +20,8 @@
 
 #define EXIT_USAGE 2
 
-enum view { VIEW_TABLE, VIEW_WATCH, VIEW_PROCESSES, VIEW_BUFFERS };
+enum view { VIEW_TABLE, VIEW_WATCH, VIEW_PROCESSES, VIEW_BUFFERS, VIEW_MAP,
+	    VIEW_FORECAST };
 enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
 
 struct opts {
@@ -32,6 +33,10 @@ struct opts {
 	bool with_mappings;	/* --prometheus: read maps files too */
 	const char *output;	/* --output FILE */
 	const char *capture;	/* --capture DIR */
+	bool with_map;		/* --prometheus: the area map's gauges */
+	const char *area;	/* --map AREA */
+	const char *heap;	/* --forecast --heap NAME */
+	uint64_t size;		/* --forecast SIZE */
 };
 
 static void usage(FILE *f)
@@ -54,6 +59,16 @@ static void usage(FILE *f)
 		"      --capture DIR   copy the files this tool reads into the"
 		" new folder DIR\n"
 		"                      (for a bug report; --root reads it)\n"
+		"  -m, --map [AREA]    draw each CMA area (or AREA): what every "
+		"page holds\n"
+		"                      (root: debugfs and /proc/kpageflags); "
+		"with --json:\n"
+		"                      the map as \"maps\"\n"
+		"      --with-map      with --prometheus: pages by class per area\n"
+		"  -f, --forecast SIZE what allocating SIZE bytes (K, M, G) would "
+		"do now\n"
+		"      --heap NAME     the heap of --forecast (default: the CMA "
+		"heap)\n"
 		"  -r, --root DIR      read a captured tree instead of /\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n\n"
@@ -74,6 +89,30 @@ static int usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+/* bytes with an optional binary suffix: 32M, 4096, 1G */
+static bool parse_size(const char *s, uint64_t *v)
+{
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end != '\0' || *v == 0 || *v > (UINT64_MAX >> shift) ||
+	    (*v << shift) > SIZE_MAX)
+		return false;
+	*v <<= shift;
+	return true;
 }
 
 static bool parse_ulong(const char *s, unsigned long *v, unsigned long min)
@@ -97,6 +136,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'P' },
 		{ "with-mappings", no_argument, NULL, 'M' },
+		{ "map", no_argument, NULL, 'm' },
+		{ "with-map", no_argument, NULL, 'A' },
+		{ "forecast", required_argument, NULL, 'f' },
+		{ "heap", required_argument, NULL, 'H' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "capture", required_argument, NULL, 'C' },
@@ -108,7 +151,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+w:pbjPr:o:hV", longopts,
+	while ((c = getopt_long(argc, argv, "+w:pbjPmf:r:o:hV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'w':
@@ -130,6 +173,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'M':
 			o->with_mappings = true;
+			break;
+		case 'm':
+			o->view = VIEW_MAP;
+			break;
+		case 'A':
+			o->with_map = true;
+			break;
+		case 'f':
+			if (!parse_size(optarg, &o->size))
+				return usage_error("bad size '%s'", optarg);
+			o->view = VIEW_FORECAST;
+			break;
+		case 'H':
+			o->heap = optarg;
 			break;
 		case 'r':
 			o->root = optarg;
@@ -156,12 +213,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return usage_error("bad count '%s'", argv[optind]);
 		optind++;
 	}
+	if (o->view == VIEW_MAP && optind < argc)
+		o->area = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->heap && o->view != VIEW_FORECAST)
+		return usage_error("%s", "--heap goes with --forecast");
+	if ((o->view == VIEW_MAP || o->view == VIEW_FORECAST) &&
+	    o->format == FMT_PROMETHEUS)
+		return usage_error("%s", "--map and --forecast: text or --json");
 	if (o->view == VIEW_WATCH && o->format != FMT_TEXT)
 		return usage_error("%s", "--watch prints text only");
 	if (o->view == VIEW_WATCH && o->output)
 		return usage_error("%s", "--output writes one view, not --watch");
+	if (o->output && (o->view == VIEW_FORECAST ||
+			  (o->view == VIEW_MAP && o->format == FMT_TEXT)))
+		return usage_error("%s", "--output writes --json or --prometheus "
+				   "views and the tables");
 	if (o->capture && (o->view != VIEW_TABLE || o->format != FMT_TEXT ||
 			   o->output || o->with_mappings))
 		return usage_error("%s", "--capture takes no view option");
@@ -181,6 +249,8 @@ static unsigned int sources_of(const struct opts *o)
 		return CMABUF_STATS_BUFFERS | CMABUF_STATS_MAPPINGS;
 	case VIEW_WATCH:
 		return WATCH_SOURCES;
+	case VIEW_MAP:
+	case VIEW_FORECAST:
 	case VIEW_TABLE:
 		break;
 	}
@@ -196,8 +266,48 @@ static int write_status(void)
 	return EXIT_FAILURE;
 }
 
+static int run_forecast(struct cmabuf_ctx *ctx, const struct opts *o)
+{
+	struct cmabuf_forecast fc;
+	struct cmabuf_heap *heap;
+	int ret;
+
+	ret = cmabuf_heap_open(ctx, o->heap, 0, &heap);
+	if (ret < 0) {
+		fprintf(stderr, "cmabuf-stat: heap %s: %s\n",
+			o->heap ? o->heap : "(the CMA heap)", strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	ret = cmabuf_heap_forecast(heap, (size_t)o->size, 0, &fc);
+	if (ret < 0)
+		fprintf(stderr, "cmabuf-stat: forecast on heap %s: %s\n",
+			cmabuf_heap_get_name(heap), strerror(-ret));
+	else
+		view_forecast(cmabuf_heap_get_name(heap), o->size, &fc,
+			      o->format == FMT_JSON);
+	cmabuf_heap_unref(heap);
+	return ret < 0 ? EXIT_FAILURE : write_status();
+}
+
+/* the map of --map / --with-map, or NULL with the reason on stderr */
+static struct cmabuf_area_map *read_map(struct cmabuf_ctx *ctx,
+					const struct opts *o)
+{
+	struct cmabuf_area_map *map = NULL;
+	int ret;
+
+	ret = cmabuf_area_map_read(ctx, o->area, 0, &map);
+	if (ret < 0)
+		fprintf(stderr, "cmabuf-stat: CMA area map%s%s: %s%s\n",
+			o->area ? " of " : "", o->area ? o->area : "",
+			strerror(-ret), ret == -EACCES ?
+			" (debugfs cma and /proc/kpageflags need root)" : "");
+	return map;
+}
+
 int main(int argc, char **argv)
 {
+	struct cmabuf_area_map *map = NULL;
 	struct cmabuf_stats *st = NULL;
 	struct cmabuf_ctx *ctx = NULL;
 	struct opts o;
@@ -238,23 +348,43 @@ int main(int argc, char **argv)
 		cmabuf_ctx_unref(ctx);
 		return ret;
 	}
+	if (o.view == VIEW_FORECAST) {
+		ret = run_forecast(ctx, &o);
+		cmabuf_ctx_unref(ctx);
+		return ret;
+	}
+	if (o.view == VIEW_MAP || o.with_map) {
+		map = read_map(ctx, &o);
+		if (!map && o.view == VIEW_MAP) {
+			cmabuf_ctx_unref(ctx);
+			return EXIT_FAILURE;
+		}
+	}
+	if (o.view == VIEW_MAP && o.format == FMT_TEXT) {
+		view_map(map);
+		cmabuf_area_map_unref(map);
+		cmabuf_ctx_unref(ctx);
+		return write_status();
+	}
 	stat_mappings_asked = sources_of(&o) & CMABUF_STATS_MAPPINGS;
 	ret = cmabuf_stats_read(ctx, sources_of(&o), &st);
 	if (ret < 0) {
 		fprintf(stderr, "cmabuf-stat: cannot read statistics: %s\n",
 			strerror(-ret));
+		cmabuf_area_map_unref(map);
 		cmabuf_ctx_unref(ctx);
 		return EXIT_FAILURE;
 	}
 	if (o.output && output_begin(o.output) < 0) {
+		cmabuf_area_map_unref(map);
 		cmabuf_stats_unref(st);
 		cmabuf_ctx_unref(ctx);
 		return EXIT_FAILURE;
 	}
 	if (o.format == FMT_JSON)
-		view_json(st);
+		view_json(st, map);
 	else if (o.format == FMT_PROMETHEUS)
-		view_prometheus(st);
+		view_prometheus(st, map);
 	else if (o.view == VIEW_PROCESSES)
 		view_processes(st);
 	else if (o.view == VIEW_BUFFERS)
@@ -263,6 +393,7 @@ int main(int argc, char **argv)
 		view_table(st);
 	ret = o.output ? output_end() : write_status();
 	notes(st);
+	cmabuf_area_map_unref(map);
 	cmabuf_stats_unref(st);
 	cmabuf_ctx_unref(ctx);
 	return ret;

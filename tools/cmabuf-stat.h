@@ -61,8 +61,18 @@ size_t process_exporters(const struct cmabuf_stats *st, int pid,
 void view_table(const struct cmabuf_stats *st);
 void view_buffers(const struct cmabuf_stats *st);
 void view_processes(const struct cmabuf_stats *st);
-void view_json(const struct cmabuf_stats *st);
-void view_prometheus(const struct cmabuf_stats *st);
+/* map: the CMA area map to add as "maps", or NULL */
+void view_json(const struct cmabuf_stats *st,
+	       const struct cmabuf_area_map *map);
+void view_prometheus(const struct cmabuf_stats *st,
+		     const struct cmabuf_area_map *map);
+
+/* view-map.c, view-forecast.c: the CMA area map and the forecast */
+void view_map(const struct cmabuf_area_map *map);
+void json_maps(const struct cmabuf_area_map *map);
+void prometheus_maps(const struct cmabuf_area_map *map);
+void view_forecast(const char *heap, uint64_t size,
+		   const struct cmabuf_forecast *fc, bool json);
 
 #define WATCH_SOURCES (CMABUF_STATS_MEMINFO | CMABUF_STATS_VMSTAT | \
 		       CMABUF_STATS_CMA)

@@ -186,7 +186,8 @@ static void json_processes(const struct cmabuf_stats *st)
 	printf("%s]\n", n ? "\n  " : "");
 }
 
-void view_json(const struct cmabuf_stats *st)
+void view_json(const struct cmabuf_stats *st,
+	       const struct cmabuf_area_map *map)
 {
 	size_t i, n;
 
@@ -215,6 +216,8 @@ void view_json(const struct cmabuf_stats *st)
 		json_area(st, i);
 	}
 	printf("%s],\n", n ? "\n  " : "");
+	if (map)
+		json_maps(map);
 	json_heaps(st);
 	json_buffers(st);
 	json_processes(st);

@@ -151,7 +151,8 @@ static void prom_heaps(const struct cmabuf_stats *st)
 	}
 }
 
-void view_prometheus(const struct cmabuf_stats *st)
+void view_prometheus(const struct cmabuf_stats *st,
+		     const struct cmabuf_area_map *map)
 {
 	uint64_t v;
 	size_t i;
@@ -172,5 +173,7 @@ void view_prometheus(const struct cmabuf_stats *st)
 		       mappings_known(st) ? 1 : 0);
 	}
 	prom_areas(st);
+	if (map)
+		prometheus_maps(map);
 	prom_heaps(st);
 }
