@@ -14,11 +14,11 @@ if grep -v -e '^gst_cmabuf_' -e '^gst_is_cmabuf_memory$' "$tmp/exported"; then
 	echo "FAIL: exported above without the gst_cmabuf_ prefix"
 	exit 1
 fi
-# the headers' calls: "name(" after a return type, and the get_type of
-# each G_DECLARE_FINAL_TYPE
-cat "$hdrs"/*.h | tr -s ' \t\n' ' ' | tr ';' '\n' |
-	sed -n 's/.*GST_CMABUF_API [^(]*[ *]\([a-z_0-9]*\) *(.*/\1/p' |
-	grep . | sort -u >"$tmp/declared"
+# the headers' calls, read whether or not they carry GST_CMABUF_API: every
+# gst_*cmabuf*( outside a #define, and the get_type of each
+# G_DECLARE_FINAL_TYPE
+grep -hv '^#define' "$hdrs"/*.h | grep -o 'gst_[a-z0-9_]*cmabuf[a-z0-9_]* *(' |
+	sed 's/ *($//' | sort -u >"$tmp/declared"
 sed -n 's/^G_DECLARE_FINAL_TYPE([A-Za-z]*, *\([a-z_]*\),.*/\1_get_type/p' \
 	"$hdrs"/*.h | sort -u >>"$tmp/declared"
 sort -u -o "$tmp/declared" "$tmp/declared"
@@ -26,4 +26,10 @@ if ! diff -u "$tmp/declared" "$tmp/exported"; then
 	echo "FAIL: exported symbols (+) differ from the headers' calls (-)"
 	exit 1
 fi
-echo "ok: $(wc -l <"$tmp/exported") symbols, all declared GST_CMABUF_API"
+# and each call (the GObject get_type functions aside) has its gtk-doc
+# comment in the library's sources
+for f in $(grep -v '_get_type$' "$tmp/exported"); do
+	grep -q "^ \* $f:\$" "$hdrs"/*.c ||
+		{ echo "FAIL: $f has no gtk-doc comment in gst/cmabuf/*.c"; exit 1; }
+done
+echo "ok: $(wc -l <"$tmp/exported") symbols, all declared GST_CMABUF_API and documented"

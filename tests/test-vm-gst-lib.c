@@ -35,7 +35,9 @@
 #define ODD_CAPS "video/x-raw,format=NV12,width=722,height=480,framerate=30/1"
 #define FRAMES 10
 
-static const char *const plugins[] = { "coreelements", "app", "kms", NULL };
+static const char *const plugins[] = {
+	"coreelements", "videotestsrc", "app", "kms", NULL,
+};
 
 static void setup(void)
 {
@@ -340,6 +342,34 @@ START_TEST(test_no_meta_producer_odd_width)
 }
 END_TEST
 
+/* a producer that reads the meta (videotestsrc) still gets libcmabuf's */
+START_TEST(test_meta_producer_keeps_layout)
+{
+	GstElement *pipe = gu_parse("videotestsrc num-buffers=3 ! "
+				    "video/x-raw,format=NV12,width=%d,height=%d"
+				    " ! cmabufpool ! appsink name=s sync=false",
+				    ODD_WIDTH, ODD_HEIGHT);
+	GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "s");
+	GstVideoMeta *meta;
+	GstSample *s;
+
+	ck_assert_int_ne(gst_element_set_state(pipe, GST_STATE_PLAYING),
+			 GST_STATE_CHANGE_FAILURE);
+	s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink),
+					 TIMEOUT_S * GST_SECOND);
+	ck_assert_ptr_nonnull(s);
+	ck_assert(gst_is_cmabuf_memory(gst_buffer_peek_memory(
+			gst_sample_get_buffer(s), 0)));
+	meta = gst_buffer_get_video_meta(gst_sample_get_buffer(s));
+	ck_assert_ptr_nonnull(meta);
+	ck_assert_int_eq(meta->stride[0], 768);
+	gst_sample_unref(s);
+	gst_object_unref(sink);
+	gst_element_set_state(pipe, GST_STATE_NULL);
+	gst_object_unref(pipe);
+}
+END_TEST
+
 /* ---- the example application: appsrc -> kmssink, zero-copy ---- */
 
 /* does process pid hold a descriptor of inode ino? */
@@ -465,6 +495,7 @@ static Suite *gst_lib_suite(void)
 	tcase_add_test(tc, test_config_refused);
 	tcase_add_test(tc, test_allocator_unknown_heap);
 	tcase_add_test(tc, test_no_meta_producer_odd_width);
+	tcase_add_test(tc, test_meta_producer_keeps_layout);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("example");
