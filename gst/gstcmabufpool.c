@@ -3,9 +3,12 @@
  * The cmabufpool element. Passthrough: it touches no buffer. Its work is
  * the ALLOCATION query: it forwards the query downstream (to learn the
  * metas the consumer supports), replaces whatever pools downstream
- * offered by a GstCmaBufBufferPool, and adds GstVideoMeta. The producer
- * (videotestsrc, a decoder, v4l2src io-mode=dmabuf-import) then fills CMA
- * frames, and the consumer (kmssink, an encoder) imports them as dma-bufs.
+ * offered by a GstCmaBufBufferPool (libgstcmabuf-1.0), and offers
+ * GstVideoMeta. The producer (videotestsrc, a decoder, v4l2src
+ * io-mode=dmabuf-import) then fills CMA frames, and the consumer (kmssink,
+ * an encoder) imports them as dma-bufs. A producer that asks for the meta
+ * gets libcmabuf's layout, one that does not GStreamer's default layout
+ * (gst/cmabuf/gstcmabufbufferpool.c).
  *
  * Errors name their cause: the heap is opened in start() (READY to
  * PAUSED), min/max are checked there, and an unknown format reaches
