@@ -23,7 +23,7 @@
 #define DMA_BUF_MAGIC 0x444d4142 /* linux/magic.h, not in older headers */
 #endif
 
-/* ---- context and logging (libcmabuf.c) ---- */
+/* ---- context and logging (context.c) ---- */
 
 struct cmabuf_ctx {
 	int refcount;
@@ -126,7 +126,7 @@ size_t page_size(void);
 /* size rounded up to whole pages into *out; false when it overflows */
 bool page_round(size_t size, size_t page, size_t *out);
 
-/* ---- heaps (heap_dmabuf.c) ---- */
+/* ---- heaps (heap_dmabuf.c, heap-class.c; allocation in alloc.c) ---- */
 
 struct cmabuf_heap {
 	int refcount;

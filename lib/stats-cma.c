@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * CMA areas: /sys/kernel/mm/cma/<area>/ (CONFIG_CMA_SYSFS, 5.13+) and
- * debugfs cma/<area>/ (CONFIG_CMA_DEBUGFS, root only), the mapping from
- * heap names to areas, and the free-space queries built on them.
+ * debugfs cma/<area>/ (CONFIG_CMA_DEBUGFS, root only) and the mapping from
+ * heap names to areas. The free-space query built on them, which needs
+ * the page size too, is in stats-space.c: the page size is derived from
+ * the areas (stats-pagesize.c), so this file must not ask for it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -240,76 +242,4 @@ int cma_area_for_heap(const struct stats_area *areas, size_t n,
 				   heap_names_default_area[j]) == 0)
 				return (int)i;
 	return n == 1 ? 0 : -ENOENT;
-}
-
-static const char *const meminfo_keys[] = { "CmaTotal", "CmaFree" };
-
-/* CmaTotal/CmaFree in bytes: the sum of all areas, so only for one */
-static void space_from_meminfo(struct cmabuf_ctx *ctx,
-			       struct cma_area_space *space)
-{
-	uint64_t vals[2], present = 0;
-	char text[8192], *path;
-	ssize_t len;
-
-	path = cmabuf_ctx_path(ctx, "/proc/meminfo");
-	if (!path)
-		return;
-	len = read_file_at(path, text, sizeof(text));
-	free(path);
-	if (len < 0 && len != -EFBIG)
-		return;
-	if (len < 0)
-		len = (ssize_t)strlen(text);
-	parse_keyed_lines(text, (size_t)len, meminfo_keys, 2, vals, &present);
-	if (space->total < 0 && (present & 1) && vals[0] <= INT64_MAX / 1024)
-		space->total = (int64_t)(vals[0] * 1024);
-	if (space->free < 0 && (present & 2) && vals[1] <= INT64_MAX / 1024)
-		space->free = (int64_t)(vals[1] * 1024);
-}
-
-static int64_t area_bytes(const struct stats_area *a,
-			  enum cmabuf_area_stat key, uint64_t page)
-{
-	if (!area_has(a, key) || a->val[key] > (uint64_t)INT64_MAX / page)
-		return -1;
-	return (int64_t)(a->val[key] * page);
-}
-
-int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
-			 struct cma_area_space *space)
-{
-	struct stats_area *areas = NULL;
-	uint64_t page;
-	bool debugfs;
-	size_t n = 0;
-	int idx, ret;
-
-	if (!ctx || !heap_name || !space)
-		return -EINVAL;
-	memset(space->area, 0, sizeof(space->area));
-	space->total = space->free = space->maxchunk = -1;
-	ret = cma_areas_read(ctx, &areas, &n, &debugfs);
-	if (ret < 0)
-		return ret;
-	page = stats_page_size(ctx);
-	idx = cma_area_for_heap(areas, n, heap_name);
-	if (idx >= 0) {
-		const struct stats_area *a = &areas[idx];
-
-		snprintf(space->area, sizeof(space->area), "%s", a->name);
-		space->total = area_bytes(a, CMABUF_AREA_SPACE_TOTAL, page);
-		space->free = area_bytes(a, CMABUF_AREA_SPACE_FREE, page);
-		space->maxchunk = area_bytes(a, CMABUF_AREA_SPACE_LARGEST_FREE,
-					     page);
-	} else if (n > 0 || !heap_name_in(heap_name, heap_names_default_cma)) {
-		dbg(ctx, "no CMA area behind heap %s\n", heap_name);
-		free(areas);
-		return -ENOENT;
-	}
-	/* meminfo sums every area: it speaks for this one only if alone */
-	if (n <= 1)
-		space_from_meminfo(ctx, space);
-	free(areas);
-	return 0;
 }
