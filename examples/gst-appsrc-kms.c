@@ -149,9 +149,12 @@ static int run(GstCmaBufAllocator *allocator, GstBufferPool *pool,
 	for (n = 0; n < frames; n++) {
 		if (!push_frame(pool, &info, GST_APP_SRC(src), n))
 			break;
-		/* the first frame is on screen once PLAYING is reached */
+		/*
+		 * The first frame is on screen once PLAYING is reached (an
+		 * error ends the wait with FAILURE, reported by wait_eos()).
+		 */
 		if (n == 0 && gst_element_get_state(pipe, NULL, NULL,
-				10 * GST_SECOND) == GST_STATE_CHANGE_SUCCESS)
+				GST_CLOCK_TIME_NONE) == GST_STATE_CHANGE_SUCCESS)
 			printf("playing %dx%d BGRx on kmssink\n", WIDTH, HEIGHT);
 		fflush(stdout);
 	}
