@@ -92,15 +92,15 @@ static gboolean push_frame(GstBufferPool *pool, GstVideoInfo *info,
 	return gst_app_src_push_buffer(src, buf) == GST_FLOW_OK;
 }
 
-/* EOS: TRUE; an error: FALSE, printed */
-static gboolean wait_eos(GstElement *pipe)
+/* wait for a message of types or an error: TRUE for the former */
+static gboolean wait_for(GstElement *pipe, GstMessageType types)
 {
 	GstBus *bus = gst_element_get_bus(pipe);
 	GstMessage *msg = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
-		GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-	gboolean eos = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS;
+		types | GST_MESSAGE_ERROR);
+	gboolean ok = GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR;
 
-	if (!eos) {
+	if (!ok) {
 		GError *error = NULL;
 
 		gst_message_parse_error(msg, &error, NULL);
@@ -110,7 +110,7 @@ static gboolean wait_eos(GstElement *pipe)
 	}
 	gst_message_unref(msg);
 	gst_object_unref(bus);
-	return eos;
+	return ok;
 }
 
 static GstElement *display_pipeline(const char *driver, GstCaps *caps)
@@ -149,18 +149,19 @@ static int run(GstCmaBufAllocator *allocator, GstBufferPool *pool,
 	for (n = 0; n < frames; n++) {
 		if (!push_frame(pool, &info, GST_APP_SRC(src), n))
 			break;
-		/*
-		 * The first frame is on screen once PLAYING is reached (an
-		 * error ends the wait with FAILURE, reported by wait_eos()).
-		 */
-		if (n == 0 && gst_element_get_state(pipe, NULL, NULL,
-				GST_CLOCK_TIME_NONE) == GST_STATE_CHANGE_SUCCESS)
+		/* the first frame is on screen once the pipeline prerolled */
+		if (n == 0) {
+			if (!wait_for(pipe, GST_MESSAGE_ASYNC_DONE))
+				break;
 			printf("playing %dx%d BGRx on kmssink\n", WIDTH, HEIGHT);
+		}
 		fflush(stdout);
 	}
-	gst_app_src_end_of_stream(GST_APP_SRC(src));
-	if (wait_eos(pipe) && n == frames)
-		ret = 0;
+	if (n == frames) {
+		gst_app_src_end_of_stream(GST_APP_SRC(src));
+		if (wait_for(pipe, GST_MESSAGE_EOS))
+			ret = 0;
+	}
 	gst_element_set_state(pipe, GST_STATE_NULL);
 	printf("%d frames drawn into %" G_GUINT64_FORMAT " CMA buffers of "
 	       "heap %s\n", n, gst_cmabuf_allocator_get_allocations(allocator),
