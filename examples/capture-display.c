@@ -1,5 +1,8 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: MIT
 /*
+ * Example code under the MIT license (examples/COPYING): copy it into a
+ * program under any license. The library it links is LGPL-2.1-or-later.
+ *
  * capture-display: zero-copy V4L2 capture to a DRM display with libcmabuf.
  *
  * A capture device writes frames into CMA images (V4L2_MEMORY_DMABUF),
@@ -296,7 +299,7 @@ out_stream:
 out:
 	for (i = 0; i < NUM_BUFS; i++) {
 		if (fb[i])
-			cmabuf_drm_remove_fb(ctx, d.fd, fb[i]);
+			cmabuf_drm_remove_fb(img[i], d.fd, fb[i]);
 		cmabuf_image_unref(img[i]);
 	}
 	count = 0;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
+ * Example code under the MIT license (examples/COPYING): copy it into a
+ * program under any license. The library it links is LGPL-2.1-or-later.
+ *
  * cmabuf-demo: allocate a buffer from the default CMA heap, fill it under
  * a CPU-access bracket, and show what the kernel says about it.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Replay every fuzz corpus (seeds from real kernels plus past crashes)
 # through the parsers built with the plain-main driver.
 set -eu

@@ -73,7 +73,7 @@ enum cmabuf_heap_kind {
 #define CMABUF_HEAP_CACHED	(1u << 1) /* CPU mappings are cached */
 #define CMABUF_HEAP_ALIAS	(1u << 2) /* another name of a listed heap */
 #define CMABUF_HEAP_FALLBACK	(1u << 3) /* opened as a non-CMA fallback */
-#define CMABUF_HEAP_DMA32	(1u << 4) /* buffers lie below 4 GiB (since 0.2) */
+#define CMABUF_HEAP_DMA32	(1u << 4) /* buffers lie below 4 GiB (since 0.1.0) */
 
 /* flags of cmabuf_heap_open() */
 #define CMABUF_OPEN_FALLBACK_SYSTEM	(1u << 0)
@@ -107,7 +107,8 @@ const char *cmabuf_heap_get_path(const struct cmabuf_heap *heap);
 enum cmabuf_heap_kind cmabuf_heap_get_kind(const struct cmabuf_heap *heap);
 unsigned int cmabuf_heap_get_flags(const struct cmabuf_heap *heap);
 struct cmabuf_ctx *cmabuf_heap_get_ctx(const struct cmabuf_heap *heap);
-/* the heap an alias (CMABUF_HEAP_ALIAS) stands for, else NULL (since 0.2) */
+/* the heap an alias (CMABUF_HEAP_ALIAS) stands for, else NULL
+ * (since 0.1.0, symbol node LIBCMABUF_0.2) */
 const char *cmabuf_heap_get_alias_of(const struct cmabuf_heap *heap);
 
 /* ------------------------------------------------------------------ */
@@ -254,6 +255,25 @@ unsigned int cmabuf_image_get_num_buffers(const struct cmabuf_image *img);
 /* borrowed: the buffer holding plane `plane`, NULL if out of range */
 struct cmabuf *cmabuf_image_get_buffer(const struct cmabuf_image *img,
 				       unsigned int plane);
+/* the image's index in its image pool (0..max-1), -ENOENT if not pooled */
+int cmabuf_image_get_index(const struct cmabuf_image *img);
+
+/*
+ * CPU access to every plane: planes[i] is the address of plane i (its
+ * offset applied), NULL past the last plane. Each distinct buffer is
+ * mapped once, counted as cmabuf_map() counts: one cmabuf_image_unmap()
+ * per successful cmabuf_image_map(). CMABUF_MAP_* flags.
+ */
+int cmabuf_image_map(struct cmabuf_image *img, unsigned int flags,
+		     void *planes[CMABUF_MAX_PLANES]);
+int cmabuf_image_unmap(struct cmabuf_image *img);
+/*
+ * cmabuf_sync_begin()/end() on each distinct buffer of the image
+ * (CMABUF_SYNC_* flags). All or nothing: when a begin fails, the
+ * brackets already opened are closed again before the error returns.
+ */
+int cmabuf_image_sync_begin(struct cmabuf_image *img, unsigned int flags);
+int cmabuf_image_sync_end(struct cmabuf_image *img, unsigned int flags);
 
 /* ------------------------------------------------------------------ */
 /* V4L2 sharing (lib/v4l2.c)                                           */
@@ -329,7 +349,17 @@ int cmabuf_drm_export(struct cmabuf_ctx *ctx, int drm_fd, uint32_t handle,
  */
 int cmabuf_drm_add_fb(struct cmabuf_image *img, int drm_fd,
 		      uint32_t *fb_id);
-int cmabuf_drm_remove_fb(struct cmabuf_ctx *ctx, int drm_fd, uint32_t fb_id);
+/* removes a framebuffer of cmabuf_drm_add_fb(img, drm_fd, &fb_id) */
+int cmabuf_drm_remove_fb(struct cmabuf_image *img, int drm_fd,
+			 uint32_t fb_id);
+/*
+ * The arrays drmModeAddFB2WithModifiers() takes, for applications calling
+ * libdrm themselves: pitches[], offsets[] and (unless NULL) modifiers[]
+ * of the layout's planes, zero past them. Returns the number of planes.
+ */
+int cmabuf_layout_to_drm(const struct cmabuf_layout *layout,
+			 uint32_t pitches[4], uint32_t offsets[4],
+			 uint64_t modifiers[4]);
 
 /* ------------------------------------------------------------------ */
 /* Statistics: CMA areas, counters, dma-buf usage (lib/stats.c)        */
@@ -550,6 +580,39 @@ struct cmabuf_pool_stats {
 
 int cmabuf_pool_get_stats(struct cmabuf_pool *pool,
 			  struct cmabuf_pool_stats *stats);
+
+/*
+ * A pool of same-layout images, the buffer pool's machinery (fences,
+ * waiting, trimming, statistics) with images as what it recycles. Every
+ * image has a stable index 0..max-1 (cmabuf_image_get_index()) and keeps
+ * its buffers for its life, so queuing it to V4L2 at that index always
+ * binds the same dma-buf to the same V4L2 buffer. Thread-safe.
+ */
+struct cmabuf_image_pool;
+
+/* flags: CMABUF_POOL_IMPLICIT_FENCES (every buffer of the image) */
+int cmabuf_image_pool_new(struct cmabuf_heap *heap,
+			  const struct cmabuf_layout *layout,
+			  unsigned int min, unsigned int max,
+			  unsigned int flags, struct cmabuf_image_pool **out);
+struct cmabuf_image_pool *
+cmabuf_image_pool_ref(struct cmabuf_image_pool *pool);
+struct cmabuf_image_pool *
+cmabuf_image_pool_unref(struct cmabuf_image_pool *pool);
+int cmabuf_image_pool_acquire(struct cmabuf_image_pool *pool,
+			      struct cmabuf_image **out);
+int cmabuf_image_pool_acquire_timeout(struct cmabuf_image_pool *pool,
+				      int timeout_ms,
+				      struct cmabuf_image **out);
+/* fence_fd (a sync_file, or -1) is TAKEN in every case, as the buffer pool */
+int cmabuf_image_pool_release(struct cmabuf_image_pool *pool,
+			      struct cmabuf_image *img, int fence_fd);
+int cmabuf_image_pool_trim(struct cmabuf_image_pool *pool,
+			   unsigned int idle_ms);
+int cmabuf_image_pool_get_stats(struct cmabuf_image_pool *pool,
+				struct cmabuf_pool_stats *stats);
+const struct cmabuf_layout *
+cmabuf_image_pool_get_layout(const struct cmabuf_image_pool *pool);
 
 /* ------------------------------------------------------------------ */
 /* Allocation diagnostics and telemetry (lib/diagnose.c)               */

@@ -242,21 +242,49 @@ static int fb_modifiers_check(struct cmabuf_image *img, int drm_fd,
 	return -EOPNOTSUPP;
 }
 
+/* the four arrays of drmModeAddFB2WithModifiers(), zero past the planes */
+static void layout_to_drm(const struct cmabuf_layout *l, uint32_t *pitches,
+			  uint32_t *offsets, uint64_t *mods)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		bool plane = i < l->num_planes;
+
+		pitches[i] = plane ? l->planes[i].stride : 0;
+		offsets[i] = plane ? l->planes[i].offset : 0;
+		/* DRM wants the modifier on every plane, 0 on the others */
+		if (mods)
+			mods[i] = plane ? l->modifier : 0;
+	}
+}
+
+CMABUF_EXPORT int cmabuf_layout_to_drm(const struct cmabuf_layout *layout,
+				       uint32_t pitches[4],
+				       uint32_t offsets[4],
+				       uint64_t modifiers[4])
+{
+	if (!layout || !pitches || !offsets)
+		return -EINVAL;
+	/* DRM takes at most four planes; the layout must make sense */
+	if (!image_layout_valid(layout) || layout->num_planes > 4)
+		return -EINVAL;
+	layout_to_drm(layout, pitches, offsets, modifiers);
+	return (int)layout->num_planes;
+}
+
 static int add_fb(struct cmabuf_image *img, int drm_fd, bool with_mods,
 		  const uint32_t *buf_handles, uint32_t *fb_id)
 {
 	const struct cmabuf_layout *l = &img->layout;
-	uint32_t bo[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
-	uint64_t mods[4] = { 0 };
+	uint32_t bo[4] = { 0 }, pitches[4], offsets[4];
+	uint64_t mods[4];
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < l->num_planes; i++) {
+	layout_to_drm(l, pitches, offsets, mods);
+	for (i = 0; i < l->num_planes; i++)
 		bo[i] = buf_handles[img->num_bufs > 1 ? i : 0];
-		pitches[i] = l->planes[i].stride;
-		offsets[i] = l->planes[i].offset;
-		mods[i] = l->modifier;	/* DRM wants it on every plane */
-	}
 	errno = 0;
 	if (with_mods)
 		ret = drmModeAddFB2WithModifiers(drm_fd, l->width, l->height,
@@ -431,14 +459,20 @@ static int rm_fb(struct cmabuf_ctx *ctx, int fd, int drm_fd, uint32_t fb_id)
 	return ret;
 }
 
-CMABUF_EXPORT int cmabuf_drm_remove_fb(struct cmabuf_ctx *ctx, int drm_fd,
+CMABUF_EXPORT int cmabuf_drm_remove_fb(struct cmabuf_image *img, int drm_fd,
 				       uint32_t fb_id)
 {
+	struct cmabuf_ctx *ctx;
 	struct fb_ref *ref;
 	int ret;
 
-	if (!ctx)
+	if (!img)
 		return -EINVAL;
+	ctx = img->ctx;
+	if (drm_fd < 0) {
+		log_bug_client(ctx, "invalid DRM fd %d\n", drm_fd);
+		return -EBADF;
+	}
 	pthread_mutex_lock(&fb_lock);
 	ref = fb_find(drm_fd, fb_id);
 	if (ref) {

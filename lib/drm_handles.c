@@ -8,19 +8,34 @@
  * that file. So imports through the library are counted per (DRM file,
  * handle), and the handle is closed with the last one.
  *
- * A DRM file is known by its identity (kcmp KCMP_FILE; DRM selects
- * CONFIG_KCMP), not by descriptor number: dup'd descriptors of one file
- * share one count, and the table holds a duplicate of each file it counts
- * for, so a number closed and reused for another file cannot inherit the
- * old counts. When the caller has closed every descriptor of a file it
- * still had imports on, the entry is dropped (and its duplicate closed,
- * which ends the file and its handles) at the next call.
+ * A DRM file is known by its identity, not by descriptor number: dup'd
+ * descriptors of one file share one count, and the table holds a
+ * duplicate of each file it counts for, so a number closed and reused for
+ * another file cannot inherit the old counts. When the caller has closed
+ * every descriptor of a file it still had imports on, the entry is
+ * dropped (and its duplicate closed, which ends the file and its handles)
+ * at the next call.
+ *
+ * The identity is kcmp(KCMP_FILE) (DRM selects CONFIG_KCMP), probed once:
+ * containers and sandboxes deny it (Docker's default seccomp profile
+ * answers EPERM without CAP_SYS_PTRACE; others ENOSYS or EACCES), and a
+ * kcmp that fails must not read as "another file", or every call would
+ * forget the counts and never close a handle. Whatever the error, the
+ * fallback is the file's drm-client-id in /proc/self/fdinfo (unique per
+ * DRM file for the boot; Linux 5.19+, printed by the drivers that report
+ * memory there: amdgpu, i915, msm, panfrost, v3d..., not vgem or vkms),
+ * else the descriptor number with the device (st_rdev): then
+ * a dup'd descriptor counts as a file of its own, and a number the caller
+ * closed and reopened on the same device is taken for the same file.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,6 +65,9 @@ struct drm_file_ref {
 	int own_fd;		/* our duplicate: keeps the file comparable */
 	int caller_fd;		/* the caller's number it was last used by */
 	unsigned int imports;	/* counted imports on it, all handles */
+	bool has_client_id;	/* the fallback identities, always recorded */
+	uint64_t client_id;
+	dev_t rdev;
 };
 
 struct handle_ref {
@@ -63,18 +81,131 @@ static size_t files_len, files_cap;
 static struct handle_ref *handles;
 static size_t handles_len, handles_cap;
 
-/* a kernel without kcmp (CONFIG_KCMP off, no DRM): count by number */
-static bool no_kcmp;
+/* how files are told apart; probed at the first import */
+enum file_identity {
+	IDENT_UNPROBED,
+	IDENT_KCMP,
+	IDENT_FALLBACK,		/* drm-client-id, else number + st_rdev */
+};
+static enum file_identity identity;
 
-/* a and b are descriptors of one open file (kcmp KCMP_FILE) */
-static bool same_file(int a, int b)
+/* the drm-client-id line of /proc/self/fdinfo/<fd> */
+static bool fd_client_id(int fd, uint64_t *id)
+{
+	char path[64], text[4096], *line;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	len = read_file_at(path, text, sizeof(text));
+	if (len < 0 && len != -EFBIG)
+		return false;
+	for (line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (sscanf(line, "drm-client-id: %" SCNu64, id) == 1)
+			return true;
+	}
+	return false;
+}
+
+static bool fd_rdev(int fd, dev_t *rdev)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))
+		return false;
+	*rdev = st.st_rdev;
+	return true;
+}
+
+static int kcmp_file(int a, int b)
 {
 	pid_t pid = getpid();
-	long r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
 
-	if (r < 0 && errno == ENOSYS)
-		no_kcmp = true;
-	return r == 0;
+	return (int)syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
+}
+
+/* once: kcmp of a descriptor with itself must answer 0 */
+static void identity_probe(struct cmabuf_ctx *ctx, int fd)
+{
+	uint64_t id;
+	int e;
+
+	if (identity != IDENT_UNPROBED)
+		return;
+	if (kcmp_file(fd, fd) == 0) {
+		identity = IDENT_KCMP;
+		return;
+	}
+	e = errno;
+	if (e == EBADF)
+		return;		/* a bad fd says nothing about kcmp */
+	identity = IDENT_FALLBACK;
+	if (fd_client_id(fd, &id))
+		info(ctx, "kcmp is denied (%s): DRM files known by their "
+		     "drm-client-id\n", strerror(e));
+	else
+		info(ctx, "kcmp is denied (%s) and DRM fd %d has no "
+		     "drm-client-id: DRM files known by descriptor number and "
+		     "device; a dup'd descriptor counts on its own\n",
+		     strerror(e), fd);
+}
+
+static bool handle_inode(int drm_fd, uint32_t handle, ino_t *ino)
+{
+	struct stat st;
+	int fd = -1;
+	bool ok;
+
+	if (drmPrimeHandleToFD(drm_fd, handle, DRM_CLOEXEC, &fd) != 0)
+		return false;
+	ok = fstat(fd, &st) == 0;
+	close(fd);
+	*ino = st.st_ino;
+	return ok;
+}
+
+/*
+ * By number and device, a number the caller closed and reopened on the
+ * same device would pass for the old file: one of f's handles must also
+ * name the same dma-buf through fd (a new file does not have it).
+ */
+static bool handles_agree(const struct drm_file_ref *f, int fd)
+{
+	ino_t ours, theirs;
+	size_t i;
+
+	for (i = 0; i < handles_len; i++) {
+		if (handles[i].file != f)
+			continue;
+		if (!handle_inode(f->own_fd, handles[i].handle, &ours))
+			return true;	/* cannot tell: keep the counts */
+		return handle_inode(fd, handles[i].handle, &theirs) &&
+		       theirs == ours;
+	}
+	return true;
+}
+
+/* fd is a descriptor of f's file */
+static bool same_file(const struct drm_file_ref *f, int fd)
+{
+	uint64_t id;
+	dev_t rdev;
+	int r;
+
+	if (identity == IDENT_KCMP) {
+		r = kcmp_file(fd, f->own_fd);
+		if (r >= 0)
+			return r == 0;
+		/* a closed number is "not that file"; anything else: denied */
+		if (errno == EBADF)
+			return false;
+		identity = IDENT_FALLBACK;
+	}
+	if (f->has_client_id)
+		return fd_client_id(fd, &id) && id == f->client_id;
+	return fd == f->caller_fd && fd_rdev(fd, &rdev) && rdev == f->rdev &&
+	       handles_agree(f, fd);
 }
 
 static bool is_own_fd(int fd)
@@ -102,7 +233,7 @@ static int find_caller_fd(const struct drm_file_ref *f)
 		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
 		    fd == dirfd(d) || is_own_fd(fd))
 			continue;
-		if (same_file(fd, f->own_fd))
+		if (same_file(f, fd))
 			found = fd;
 	}
 	closedir(d);
@@ -153,15 +284,17 @@ static void files_prune(struct cmabuf_ctx *ctx)
 {
 	size_t i = 0;
 
-	while (i < files_len && !no_kcmp) {
+	while (i < files_len) {
 		struct drm_file_ref *f = files[i];
-		int fd;
+		int fd = -1;
 
-		if (same_file(f->caller_fd, f->own_fd)) {
+		if (same_file(f, f->caller_fd)) {
 			i++;
 			continue;
 		}
-		fd = find_caller_fd(f);
+		/* by number and device, no other descriptor can be found */
+		if (identity == IDENT_KCMP || f->has_client_id)
+			fd = find_caller_fd(f);
 		if (fd == -1) {
 			file_drop(ctx, i);
 			continue;
@@ -177,8 +310,7 @@ static struct drm_file_ref *file_find(int drm_fd)
 	size_t i;
 
 	for (i = 0; i < files_len; i++) {
-		if (same_file(drm_fd, files[i]->own_fd) ||
-		    (no_kcmp && files[i]->caller_fd == drm_fd)) {
+		if (same_file(files[i], drm_fd)) {
 			files[i]->caller_fd = drm_fd;
 			return files[i];
 		}
@@ -214,6 +346,9 @@ static int file_get(int drm_fd, struct drm_file_ref **out)
 		return ret;
 	}
 	f->caller_fd = drm_fd;
+	f->has_client_id = fd_client_id(drm_fd, &f->client_id);
+	if (!fd_rdev(drm_fd, &f->rdev))
+		f->rdev = 0;
 	files[files_len++] = f;
 	*out = f;
 	return 0;
@@ -295,6 +430,7 @@ static int import_counted(struct cmabuf *buf, int drm_fd, uint32_t *handle)
 	uint32_t h = 0;
 	int ret;
 
+	identity_probe(buf->ctx, drm_fd);
 	files_prune(buf->ctx);
 	ret = file_get(drm_fd, &f);
 	if (ret < 0)

@@ -201,7 +201,7 @@ CMABUF_EXPORT uint32_t cmabuf_fourcc_from_v4l2(uint32_t v4l2_pixfmt,
 /* image objects                                                       */
 /* ------------------------------------------------------------------ */
 
-static unsigned int layout_num_buffers(const struct cmabuf_layout *l)
+unsigned int layout_num_buffers(const struct cmabuf_layout *l)
 {
 	return (l->flags & CMABUF_IMAGE_PER_PLANE) ? l->num_planes : 1;
 }
@@ -273,7 +273,7 @@ static bool opaque_planes_valid(const struct cmabuf_layout *l)
 }
 
 /* a layout a caller built or changed by hand must still make sense */
-static bool layout_valid(const struct cmabuf_layout *l)
+bool image_layout_valid(const struct cmabuf_layout *l)
 {
 	if (l->width == 0 || l->height == 0 ||
 	    (l->flags & ~CMABUF_IMAGE_PER_PLANE) || !reserved_zero(l))
@@ -291,13 +291,14 @@ static int image_new(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l,
 	if (!img)
 		return -ENOMEM;
 	img->refcount = 1;
+	img->pool_index = -1;
 	img->ctx = cmabuf_ctx_ref(ctx);
 	img->layout = *l;
 	*out = img;
 	return 0;
 }
 
-static void log_format(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l)
+void image_log_format(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l)
 {
 	log_bug_client(ctx, "unsupported format %.4s (%#010x), modifier "
 		       "%#018llx, or bad image arguments (reserved fields "
@@ -315,8 +316,8 @@ CMABUF_EXPORT int cmabuf_image_alloc_layout(struct cmabuf_heap *heap,
 
 	if (!heap || !layout || !out)
 		return -EINVAL;
-	if (!layout_valid(layout)) {
-		log_format(heap->ctx, layout);
+	if (!image_layout_valid(layout)) {
+		image_log_format(heap->ctx, layout);
 		return -EINVAL;
 	}
 	ret = image_new(heap->ctx, layout, &img);
@@ -374,8 +375,8 @@ CMABUF_EXPORT int cmabuf_image_new(const struct cmabuf_layout *layout,
 	if (!layout || !bufs || !bufs[0] || !out)
 		return -EINVAL;
 	ctx = bufs[0]->ctx;
-	if (!layout_valid(layout)) {
-		log_format(ctx, layout);
+	if (!image_layout_valid(layout)) {
+		image_log_format(ctx, layout);
 		return -EINVAL;
 	}
 	if (num_bufs != layout_num_buffers(layout)) {
@@ -442,4 +443,11 @@ cmabuf_image_get_buffer(const struct cmabuf_image *img, unsigned int plane)
 	if (!img || plane >= img->layout.num_planes)
 		return NULL;
 	return img->bufs[img->num_bufs > 1 ? plane : 0];
+}
+
+CMABUF_EXPORT int cmabuf_image_get_index(const struct cmabuf_image *img)
+{
+	if (!img)
+		return -EINVAL;
+	return img->pool_index >= 0 ? img->pool_index : -ENOENT;
 }

@@ -199,7 +199,16 @@ struct cmabuf_image {
 	struct cmabuf_layout layout;
 	unsigned int num_bufs;		/* 1, or one per plane */
 	struct cmabuf *bufs[CMABUF_MAX_PLANES];
+	int pool_index;			/* slot of an image pool, or -1 */
+	unsigned int map_count;		/* cmabuf_image_map()s not unmapped */
 };
+
+/* the layout is one cmabuf_image_alloc_layout() accepts */
+bool image_layout_valid(const struct cmabuf_layout *l);
+/* log a layout image_layout_valid() refused */
+void image_log_format(struct cmabuf_ctx *ctx, const struct cmabuf_layout *l);
+/* 1, or one per plane with CMABUF_IMAGE_PER_PLANE */
+unsigned int layout_num_buffers(const struct cmabuf_layout *l);
 
 /* libdrm's error as a negative errno (-EIO when it set none) */
 int drm_errno(void);

@@ -11,9 +11,11 @@
  * caller a second one and release takes it back. So a buffer that is out
  * when the pool dies stays valid: the caller's reference keeps it.
  *
- * What the pool recycles is described by a struct pool_kind so that a
- * variant for same-layout images can reuse the slots, the fences and the
- * waiting; only buffers exist today.
+ * What the pool recycles is described by a struct pool_kind
+ * (pool-private.h): buffers here, same-layout images in image_pool.c,
+ * which reuses the slots, the fences and the waiting. A slot keeps its
+ * object from allocation to trim or the pool's end, so the slot number is
+ * a stable index for it (V4L2 binds a dma-buf to a buffer index).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,22 +27,15 @@
 #include <unistd.h>
 
 #include "libcmabuf-private.h"
+#include "pool-private.h"
 
 /* a pool never holds more: keeps the slot walk and its memory bounded */
 #define POOL_MAX_BUFFERS 4096
 /* how often a blocked acquire looks at pending fences again */
 #define FENCE_RECHECK_NS (2 * 1000 * 1000)
 
-struct cmabuf_pool;
-
-struct pool_kind {
-	const char *what;
-	int (*alloc)(struct cmabuf_pool *pool, void **obj);
-	void (*unref)(void *obj);
-	void *(*ref)(void *obj);
-	/* the dma-buf whose implicit fences gate reuse */
-	struct cmabuf *(*buffer)(void *obj);
-};
+/* the explicit fence, then one implicit fence per buffer of an object */
+#define SLOT_FENCES (1 + CMABUF_MAX_PLANES)
 
 enum slot_state {
 	SLOT_EMPTY,
@@ -52,13 +47,14 @@ enum slot_state {
 struct pool_slot {
 	enum slot_state state;
 	void *obj;
-	int fence[2];		/* explicit, implicit; -1 when none */
+	int fence[SLOT_FENCES];	/* explicit, implicit...; -1 when none */
 	uint64_t idle_since;	/* CLOCK_MONOTONIC ns */
 };
 
 struct cmabuf_pool {
 	int refcount;
 	const struct pool_kind *kind;
+	void *kind_data;	/* the kind's, destroyed with the pool */
 	struct cmabuf_heap *heap;
 	struct cmabuf_ctx *ctx;
 	size_t size;
@@ -73,9 +69,12 @@ struct cmabuf_pool {
 
 /* ---- the buffer kind ---- */
 
-static int buffer_alloc(struct cmabuf_pool *pool, void **obj)
+static int buffer_alloc(struct cmabuf_heap *heap, size_t size, void *data,
+			unsigned int index, void **obj)
 {
-	return cmabuf_alloc(pool->heap, pool->size, 0, (struct cmabuf **)obj);
+	(void)data;
+	(void)index;
+	return cmabuf_alloc(heap, size, 0, (struct cmabuf **)obj);
 }
 
 static void buffer_unref(void *obj)
@@ -88,9 +87,9 @@ static void *buffer_ref(void *obj)
 	return cmabuf_ref(obj);
 }
 
-static struct cmabuf *buffer_buffer(void *obj)
+static struct cmabuf *buffer_buffer(void *obj, unsigned int i)
 {
-	return obj;
+	return i == 0 ? obj : NULL;
 }
 
 static const struct pool_kind buffer_kind = {
@@ -151,7 +150,7 @@ static bool slot_ready(struct pool_slot *s)
  * A write export returns every fence, readers included: the next user will
  * write into the buffer.
  */
-static int implicit_fence(struct cmabuf_pool *pool, struct cmabuf *buf)
+static int implicit_fence_of(struct cmabuf_pool *pool, struct cmabuf *buf)
 {
 	int fd = -1, ret;
 
@@ -171,6 +170,32 @@ static int implicit_fence(struct cmabuf_pool *pool, struct cmabuf *buf)
 		return -1;
 	}
 	return fd;
+}
+
+/* the implicit fences of every buffer of obj into fence[1..] */
+static void implicit_fences(struct cmabuf_pool *pool, void *obj, int *fence)
+{
+	struct cmabuf *buf;
+	unsigned int i;
+
+	for (i = 0; i + 1 < SLOT_FENCES; i++)
+		fence[i + 1] = -1;
+	if (!(__atomic_load_n(&pool->flags, __ATOMIC_RELAXED) &
+	      CMABUF_POOL_IMPLICIT_FENCES))
+		return;
+	for (i = 0; i + 1 < SLOT_FENCES &&
+	     (buf = pool->kind->buffer(obj, i)); i++)
+		fence[i + 1] = implicit_fence_of(pool, buf);
+}
+
+static bool slot_fenced(const struct pool_slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(s->fence); i++)
+		if (s->fence[i] >= 0)
+			return true;
+	return false;
 }
 
 /* ---- slots ---- */
@@ -195,8 +220,7 @@ static void update_counts(struct cmabuf_pool *pool)
 	for (i = 0; i < pool->max; i++) {
 		const struct pool_slot *s = &pool->slots[i];
 
-		fenced += s->state == SLOT_IDLE &&
-			  (s->fence[0] >= 0 || s->fence[1] >= 0);
+		fenced += s->state == SLOT_IDLE && slot_fenced(s);
 	}
 	pool->stats.fenced = fenced;
 	if (pool->stats.in_use > pool->stats.high_water)
@@ -254,7 +278,8 @@ static int slot_fill(struct cmabuf_pool *pool, struct pool_slot *s)
 
 	s->state = SLOT_ALLOCATING;
 	pthread_mutex_unlock(&pool->lock);
-	ret = pool->kind->alloc(pool, &obj);
+	ret = pool->kind->alloc(pool->heap, pool->size, pool->kind_data,
+				(unsigned int)(s - pool->slots), &obj);
 	pthread_mutex_lock(&pool->lock);
 	if (ret < 0) {
 		s->state = SLOT_EMPTY;
@@ -273,8 +298,7 @@ static bool has_fenced(const struct cmabuf_pool *pool)
 	for (i = 0; i < pool->max; i++) {
 		const struct pool_slot *s = &pool->slots[i];
 
-		if (s->state == SLOT_IDLE &&
-		    (s->fence[0] >= 0 || s->fence[1] >= 0))
+		if (s->state == SLOT_IDLE && slot_fenced(s))
 			return true;
 	}
 	return false;
@@ -282,36 +306,36 @@ static bool has_fenced(const struct cmabuf_pool *pool)
 
 /* ---- public API ---- */
 
-CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
-				  unsigned int min, unsigned int max,
-				  unsigned int flags, struct cmabuf_pool **out)
+int pool_create(struct cmabuf_heap *heap, const struct pool_kind *kind,
+		void *kind_data, size_t size, unsigned int min,
+		unsigned int max, unsigned int flags, struct cmabuf_pool **out)
 {
 	pthread_condattr_t cattr;
 	struct cmabuf_pool *pool;
-	unsigned int i;
+	unsigned int i, f;
 	size_t rounded;
 	int ret = 0;
 
-	if (!heap || !out)
+	if (!heap || !kind || !out)
 		return -EINVAL;
 	if (flags & ~CMABUF_POOL_IMPLICIT_FENCES) {
 		log_bug_client(heap->ctx, "unknown pool flags %#x\n", flags);
 		return -EINVAL;
 	}
 	if (size == 0 || max == 0 || min > max) {
-		log_bug_client(heap->ctx, "bad pool geometry: size %zu, "
-			       "min %u, max %u\n", size, min, max);
+		log_bug_client(heap->ctx, "bad pool geometry: %s size %zu, "
+			       "min %u, max %u\n", kind->what, size, min, max);
 		return -EINVAL;
 	}
 	if (max > POOL_MAX_BUFFERS) {
-		err(heap->ctx, "pool of %u buffers: at most %d\n", max,
-		    POOL_MAX_BUFFERS);
+		err(heap->ctx, "pool of %u %ss: at most %d\n", max,
+		    kind->what, POOL_MAX_BUFFERS);
 		return -E2BIG;
 	}
 	/* what cmabuf_alloc() makes of it: whole pages */
 	if (!page_round(size, page_size(), &rounded)) {
-		err(heap->ctx, "pool of %zu-byte buffers: size overflows\n",
-		    size);
+		err(heap->ctx, "pool of %zu-byte %ss: size overflows\n",
+		    size, kind->what);
 		return -EOVERFLOW;
 	}
 	pool = calloc(1, sizeof(*pool));
@@ -323,9 +347,11 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 		return -ENOMEM;
 	}
 	for (i = 0; i < max; i++)
-		pool->slots[i].fence[0] = pool->slots[i].fence[1] = -1;
+		for (f = 0; f < SLOT_FENCES; f++)
+			pool->slots[i].fence[f] = -1;
 	pool->refcount = 1;
-	pool->kind = &buffer_kind;
+	pool->kind = kind;
+	pool->kind_data = kind_data;
 	pool->heap = cmabuf_heap_ref(heap);
 	pool->ctx = cmabuf_ctx_ref(heap->ctx);
 	pool->size = rounded;
@@ -347,15 +373,26 @@ CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
 	update_counts(pool);
 	pthread_mutex_unlock(&pool->lock);
 	if (ret < 0) {
-		err(pool->ctx, "pool: preallocating %u buffers of %zu bytes "
-		    "from %s: %s\n", min, size, heap->name, strerror(-ret));
+		err(pool->ctx, "pool: preallocating %u %ss of %zu bytes "
+		    "from %s: %s\n", min, kind->what, size, heap->name,
+		    strerror(-ret));
+		/* the caller still owns kind_data on failure */
+		pool->kind_data = NULL;
 		cmabuf_pool_unref(pool);
 		return ret;
 	}
-	dbg(pool->ctx, "pool of %u..%u buffers of %zu bytes from %s\n", min,
-	    max, size, heap->name);
+	dbg(pool->ctx, "pool of %u..%u %ss of %zu bytes from %s\n", min,
+	    max, kind->what, size, heap->name);
 	*out = pool;
 	return 0;
+}
+
+CMABUF_EXPORT int cmabuf_pool_new(struct cmabuf_heap *heap, size_t size,
+				  unsigned int min, unsigned int max,
+				  unsigned int flags, struct cmabuf_pool **out)
+{
+	return pool_create(heap, &buffer_kind, NULL, size, min, max, flags,
+			   out);
 }
 
 CMABUF_EXPORT struct cmabuf_pool *cmabuf_pool_ref(struct cmabuf_pool *pool)
@@ -380,13 +417,15 @@ CMABUF_EXPORT struct cmabuf_pool *cmabuf_pool_unref(struct cmabuf_pool *pool)
 			slot_free(pool, s);
 	}
 	if (out)
-		dbg(pool->ctx, "pool freed with %u buffers still out: they "
-		    "live on until their last unref\n", out);
+		dbg(pool->ctx, "pool freed with %u %ss still out: they "
+		    "live on until their last unref\n", out, pool->kind->what);
 	pthread_cond_destroy(&pool->cond);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool->slots);
 	cmabuf_heap_unref(pool->heap);
 	cmabuf_ctx_unref(pool->ctx);
+	if (pool->kind_data && pool->kind->destroy)
+		pool->kind->destroy(pool->kind_data);
 	free(pool);
 	return NULL;
 }
@@ -419,15 +458,14 @@ static int try_acquire(struct cmabuf_pool *pool, struct pool_slot **slot)
 }
 
 static void hand_out(struct cmabuf_pool *pool, struct pool_slot *s,
-		     struct cmabuf **out)
+		     void **out)
 {
 	s->state = SLOT_OUT;
 	update_counts(pool);
 	*out = pool->kind->ref(s->obj);
 }
 
-static int acquire(struct cmabuf_pool *pool, int timeout_ms,
-		   struct cmabuf **out)
+int pool_acquire(struct cmabuf_pool *pool, int timeout_ms, void **out)
 {
 	uint64_t deadline = 0;
 	struct pool_slot *s = NULL;
@@ -479,49 +517,72 @@ CMABUF_EXPORT int cmabuf_pool_acquire(struct cmabuf_pool *pool,
 {
 	if (!pool || !out)
 		return -EINVAL;
-	return acquire(pool, 0, out);
+	return pool_acquire(pool, 0, (void **)out);
 }
 
-CMABUF_EXPORT int cmabuf_pool_acquire_timeout(struct cmabuf_pool *pool,
-					      int timeout_ms,
-					      struct cmabuf **out)
+int pool_acquire_timeout(struct cmabuf_pool *pool, int timeout_ms,
+			 void **out)
 {
 	int ret;
 
-	if (!pool || !out)
-		return -EINVAL;
 	if (timeout_ms < -1) {
 		log_bug_client(pool->ctx, "acquire timeout %d ms\n",
 			       timeout_ms);
 		return -EINVAL;
 	}
 	/* timeout 0 polls once, like cmabuf_pool_acquire() */
-	ret = acquire(pool, timeout_ms, out);
+	ret = pool_acquire(pool, timeout_ms, out);
 	return ret == -EAGAIN ? -ETIMEDOUT : ret;
 }
 
-static struct pool_slot *slot_of(struct cmabuf_pool *pool,
-				 const struct cmabuf *buf)
+CMABUF_EXPORT int cmabuf_pool_acquire_timeout(struct cmabuf_pool *pool,
+					      int timeout_ms,
+					      struct cmabuf **out)
+{
+	if (!pool || !out)
+		return -EINVAL;
+	return pool_acquire_timeout(pool, timeout_ms, (void **)out);
+}
+
+static struct pool_slot *slot_of(struct cmabuf_pool *pool, const void *obj)
 {
 	unsigned int i;
 
 	for (i = 0; i < pool->max; i++)
-		if (pool->slots[i].obj &&
-		    pool->kind->buffer(pool->slots[i].obj) == buf)
+		if (pool->slots[i].obj == obj)
 			return &pool->slots[i];
 	return NULL;
+}
+
+static void close_fences(int *fence, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fence[i] >= 0)
+			close(fence[i]);
 }
 
 CMABUF_EXPORT int cmabuf_pool_release(struct cmabuf_pool *pool,
 				      struct cmabuf *buf, int fence_fd)
 {
-	struct pool_slot *s;
-	int ret = 0, implicit = -1;
-
 	if (!pool || !buf) {
-		ret = -EINVAL;
-		goto fail;
+		if (fence_fd >= 0)
+			close(fence_fd);
+		return -EINVAL;
 	}
+	return pool_release(pool, buf, fence_fd);
+}
+
+int pool_release(struct cmabuf_pool *pool, void *obj, int fence_fd)
+{
+	int ret = 0, fence[SLOT_FENCES];
+	struct pool_slot *s;
+	size_t i;
+
+	fence[0] = fence_fd;
+	for (i = 1; i < SLOT_FENCES; i++)
+		fence[i] = -1;
 	if (fence_fd < -1) {
 		log_bug_client(pool->ctx, "release with fence fd %d\n",
 			       fence_fd);
@@ -534,21 +595,24 @@ CMABUF_EXPORT int cmabuf_pool_release(struct cmabuf_pool *pool,
 			       fence_fd);
 		return ret;	/* nothing to close */
 	}
-	if (__atomic_load_n(&pool->flags, __ATOMIC_RELAXED) &
-	    CMABUF_POOL_IMPLICIT_FENCES)
-		implicit = implicit_fence(pool, buf);
-
 	pthread_mutex_lock(&pool->lock);
-	s = slot_of(pool, buf);
+	s = slot_of(pool, obj);
 	if (!s || s->state != SLOT_OUT) {
 		pthread_mutex_unlock(&pool->lock);
-		log_bug_client(pool->ctx, "release of a buffer %s\n",
+		log_bug_client(pool->ctx, "release of %s %s %s\n",
+			       strchr("aeiou", pool->kind->what[0]) ? "an" :
+			       "a", pool->kind->what,
 			       s ? "already released" : "not from this pool");
 		ret = -EINVAL;
 		goto fail;
 	}
-	s->fence[0] = fence_fd;
-	s->fence[1] = implicit;
+	/*
+	 * Only now is obj known to be ours. The export does not wait (it
+	 * collects the fences), so it runs under the lock: a racing second
+	 * release of obj must see the slot idle, not overwrite its fences.
+	 */
+	implicit_fences(pool, obj, fence);
+	memcpy(s->fence, fence, sizeof(s->fence));
 	s->state = SLOT_IDLE;
 	s->idle_since = monotonic_ns();
 	update_counts(pool);
@@ -556,13 +620,10 @@ CMABUF_EXPORT int cmabuf_pool_release(struct cmabuf_pool *pool,
 		pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
 	/* the pool still holds its own reference */
-	cmabuf_unref(buf);
+	pool->kind->unref(obj);
 	return 0;
 fail:
-	if (fence_fd >= 0)
-		close(fence_fd);
-	if (implicit >= 0)
-		close(implicit);
+	close_fences(fence, ARRAY_SIZE(fence));
 	return ret;
 }
 
@@ -593,7 +654,8 @@ CMABUF_EXPORT int cmabuf_pool_trim(struct cmabuf_pool *pool,
 		pthread_cond_broadcast(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
 	if (freed)
-		dbg(pool->ctx, "pool: trimmed %d idle buffers\n", freed);
+		dbg(pool->ctx, "pool: trimmed %d idle %ss\n", freed,
+		    pool->kind->what);
 	return freed;
 }
 

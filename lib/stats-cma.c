@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -242,4 +243,58 @@ int cma_area_for_heap(const struct stats_area *areas, size_t n,
 				   heap_names_default_area[j]) == 0)
 				return (int)i;
 	return n == 1 ? 0 : -ENOENT;
+}
+
+/*
+ * The heap whose CMA area heap_name uses, when that is another name: the
+ * target of an alias (Raspberry Pi OS's vidbuf_cached → linux,cma), then
+ * the base of a vendor variant (i.MX's linux,cma-uncached is the memory
+ * of linux,cma with write-combined mappings; -dma32 likewise). false when
+ * heap_name stands for itself.
+ */
+static bool area_heap_name(const struct cmabuf_ctx *ctx, const char *heap_name,
+			   char *out, size_t size)
+{
+	bool uncached, dma32;
+	struct heap_class c;
+	const char *src = heap_name;
+	size_t len;
+
+	if (!heap_name_valid(heap_name))
+		return false;
+	heap_classify(ctx, heap_name, &c);
+	if ((c.flags & CMABUF_HEAP_ALIAS) && c.alias_of[0])
+		src = c.alias_of;
+	len = heap_name_variant(src, &uncached, &dma32);
+	if (len == 0 || len >= size)
+		len = strlen(src);
+	if (len >= size)
+		return false;
+	memcpy(out, src, len);
+	out[len] = '\0';
+	return strcmp(out, heap_name) != 0;
+}
+
+int cma_area_for_heap_ctx(const struct cmabuf_ctx *ctx,
+			  const struct stats_area *areas, size_t n,
+			  const char *heap_name)
+{
+	char base[NAME_MAX + 1];
+	int idx = cma_area_for_heap(areas, n, heap_name);
+
+	/* its own name first: 6.19's per-area heaps are areas' names */
+	if (idx >= 0 || !area_heap_name(ctx, heap_name, base, sizeof(base)))
+		return idx;
+	return cma_area_for_heap(areas, n, base);
+}
+
+bool cma_default_heap(const struct cmabuf_ctx *ctx,
+			     const char *heap_name)
+{
+	char base[NAME_MAX + 1];
+
+	if (heap_name_in(heap_name, heap_names_default_cma))
+		return true;
+	return area_heap_name(ctx, heap_name, base, sizeof(base)) &&
+	       heap_name_in(base, heap_names_default_cma);
 }

@@ -67,7 +67,7 @@ int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
 	if (ret < 0)
 		return ret;
 	page = stats_page_size(ctx);
-	idx = cma_area_for_heap(areas, n, heap_name);
+	idx = cma_area_for_heap_ctx(ctx, areas, n, heap_name);
 	if (idx >= 0) {
 		const struct stats_area *a = &areas[idx];
 
@@ -78,7 +78,7 @@ int stats_cma_area_space(struct cmabuf_ctx *ctx, const char *heap_name,
 						  page);
 		space->maxchunk = area_pages_to_bytes(a,
 					CMABUF_AREA_SPACE_LARGEST_FREE, page);
-	} else if (n > 0 || !heap_name_in(heap_name, heap_names_default_cma)) {
+	} else if (n > 0 || !cma_default_heap(ctx, heap_name)) {
 		dbg(ctx, "no CMA area behind heap %s\n", heap_name);
 		free(areas);
 		return -ENOENT;

@@ -230,8 +230,8 @@ static int read_heaps(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
 	if (ctx->sysroot[0])
 		fixture_heaps_apply_list(ctx, st);
 	for (i = 0; i < st->nheaps; i++) {
-		int a = cma_area_for_heap(st->areas, st->nareas,
-					  st->heaps[i].name);
+		int a = cma_area_for_heap_ctx(ctx, st->areas, st->nareas,
+					      st->heaps[i].name);
 
 		if (a < 0)
 			continue;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Install into a scratch prefix, build the demo against the installed
 # library through pkg-config only, and run it on a real kernel (the VM,
 # or this machine's kernel with --host).
@@ -54,9 +55,25 @@ for f in cmabuf.h; do
 done
 [ -n "$(find "$tmp/root" -name libcmabuf.3)" ] ||
 	{ echo "FAIL: man pages not installed"; exit 1; }
-if [ "$mode" = host ]; then
-	"$tmp/demo" 4M
-else
-	"$srcdir/tests/vm/run" --kernel "$kernel" -- "$tmp/demo" 4M
+# the Python package (configure found python3): the installed copy,
+# loading the installed library by its soname
+libdir=$(dirname "$(find "$tmp/root" -name 'libcmabuf.so.0' | head -n 1)")
+pyinit=$(find "$tmp/root" -path '*/cmabuf/__init__.py' | head -n 1)
+py=true
+[ "${WANT_PYTHON:-no}" = yes ] && [ -z "$pyinit" ] &&
+	{ echo "FAIL: the Python package cmabuf was not installed"; exit 1; }
+if [ -n "$pyinit" ]; then
+	pydir=$(dirname "$(dirname "$pyinit")")
+	py="PYTHONPATH='$pydir' LD_LIBRARY_PATH='$libdir' ${PYTHON:-python3} -c '
+import cmabuf
+with cmabuf.Context() as ctx, ctx.open_heap() as heap:
+    with heap.alloc(1 << 20, name=\"install-check\") as buf:
+        assert cmabuf.__file__.startswith(\"$pydir/\"), cmabuf.__file__
+        print(\"python:\", cmabuf.__file__, buf)'"
 fi
-echo "ok: installed library works through pkg-config"
+if [ "$mode" = host ]; then
+	"$tmp/demo" 4M && sh -c "$py"
+else
+	"$srcdir/tests/vm/run" --kernel "$kernel" -- sh -c "\"\$0\" 4M && $py" "$tmp/demo"
+fi
+echo "ok: installed library works through pkg-config${pyinit:+ and from Python}"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/check-views must refuse what a broken view could print: each bad
 # input below names the rule it breaks. POSIX sh and printf only, so that
 # it runs in the busybox guests too.

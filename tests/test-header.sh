@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The public header compiles on its own as pedantic C99 and as C++.
 set -eu
 inc=${top_srcdir:-.}/include

@@ -717,6 +717,131 @@ START_TEST(test_symlink_chains_to_the_listed_heap)
 }
 END_TEST
 
+/* ---- aliases and variants find their CMA area ----------------------- */
+
+static void write_file(const char *dir, const char *path, const char *text)
+{
+	char *full, *slash, *cmd;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&full, "%s/%s", dir, path), 0);
+	slash = strrchr(full, '/');
+	*slash = '\0';
+	ck_assert_int_ge(asprintf(&cmd, "mkdir -p '%s'", full), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	*slash = '/';
+	f = fopen(full, "we");
+	ck_assert_msg(f, "cannot write %s", full);
+	fputs(text, f);
+	fclose(f);
+	free(full);
+}
+
+/*
+ * The area "linux,cma": 16384 pages of 4 KiB (64 MiB), 4096 free, the
+ * largest free run 1024 pages; from sysfs (imx8mp: CMA_SYSFS on) or,
+ * without it (rpi4), from debugfs and /proc/meminfo.
+ */
+static void write_area(const char *dir, bool sysfs)
+{
+	write_file(dir, "pagesize", "4096\n");
+	write_file(dir, "sys/kernel/debug/cma/linux,cma/count", "16384\n");
+	write_file(dir, "sys/kernel/debug/cma/linux,cma/used", "12288\n");
+	write_file(dir, "sys/kernel/debug/cma/linux,cma/maxchunk", "1024\n");
+	write_file(dir, "sys/kernel/debug/cma/linux,cma/order_per_bit", "0\n");
+	write_file(dir, "proc/meminfo", "MemTotal: 4000000 kB\n"
+		   "CmaTotal: 65536 kB\nCmaFree: 16384 kB\n");
+	if (!sysfs)
+		return;
+	write_file(dir, "sys/kernel/mm/cma/linux,cma/total_pages", "16384\n");
+	write_file(dir, "sys/kernel/mm/cma/linux,cma/available_pages",
+		   "4096\n");
+}
+
+/*
+ * heap gives the same area as linux,cma: free space, largest free run,
+ * the ENOMEM diagnosis and the stats heap table. Before the fix an alias
+ * or a variant answered -ENOENT and "statistics are unreadable".
+ */
+static void assert_same_area(struct cmabuf_ctx *ctx, const char *name)
+{
+	struct cmabuf_heap *heap = NULL, *base = NULL;
+	struct cmabuf_diagnosis *d = NULL;
+	uint64_t free_b = 0, free_h = 0, run_b = 0, run_h = 0;
+	struct cmabuf_stats *st = NULL;
+	const char *msg;
+	size_t i, found = 0;
+
+	ck_assert_int_eq(cmabuf_heap_open(ctx, "linux,cma", 0, &base), 0);
+	ck_assert_int_eq(cmabuf_heap_open(ctx, name, 0, &heap), 0);
+	ck_assert_int_eq(cmabuf_heap_get_cma_free(base, &free_b), 0);
+	ck_assert_uint_eq(free_b, 16u << 20);
+	ck_assert_msg(cmabuf_heap_get_cma_free(heap, &free_h) == 0,
+		      "%s: no CMA area", name);
+	ck_assert_uint_eq(free_h, free_b);
+	ck_assert_int_eq(cmabuf_heap_get_cma_largest_free(base, &run_b), 0);
+	ck_assert_uint_eq(run_b, 4u << 20);
+	ck_assert_int_eq(cmabuf_heap_get_cma_largest_free(heap, &run_h), 0);
+	ck_assert_uint_eq(run_h, run_b);
+
+	ck_assert_int_eq(cmabuf_alloc_diagnose(ctx, heap, 32u << 20, -ENOMEM,
+					       &d), 0);
+	msg = cmabuf_diagnosis_get_message(d);
+	ck_assert_msg(cmabuf_diagnosis_get_reason(d) == CMABUF_DIAG_EXHAUSTED,
+		      "%s: %s", name, msg);
+	ck_assert_msg(strstr(msg, "linux,cma") && !strstr(msg, "unreadable"),
+		      "%s: %s", name, msg);
+	cmabuf_diagnosis_unref(d);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_CMA |
+					   CMABUF_STATS_HEAPS, &st), 0);
+	for (i = 0; i < cmabuf_stats_get_heap_count(st); i++) {
+		const char *h = cmabuf_stats_heap_get_name(st, i);
+		const char *area = cmabuf_stats_heap_get_area(st, i);
+
+		if (strcmp(h, name) != 0 && strcmp(h, "linux,cma") != 0)
+			continue;
+		ck_assert_msg(area && strcmp(area, "linux,cma") == 0,
+			      "heap table: %s has area %s", h,
+			      area ? area : "(none)");
+		found++;
+	}
+	ck_assert_uint_eq(found, 2);
+	cmabuf_stats_unref(st);
+	cmabuf_heap_unref(heap);
+	cmabuf_heap_unref(base);
+}
+
+START_TEST(test_alias_finds_area_rpi4)
+{
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *dir = board_tree("rpi4");
+
+	write_area(dir, false);
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, dir), 0);
+	assert_same_area(ctx, "vidbuf_cached");
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_variants_find_area_imx8mp)
+{
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *dir = board_tree("imx8mp");
+
+	write_area(dir, true);
+	/* Rockchip's suffix on the same area, for the -dma32 path */
+	write_file(dir, "dev/dma_heap/linux,cma-dma32", "");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, dir), 0);
+	assert_same_area(ctx, "linux,cma-uncached");
+	assert_same_area(ctx, "linux,cma-dma32");
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 static Suite *heaps_suite(void)
 {
 	Suite *s = suite_create("heaps");
@@ -747,6 +872,8 @@ static Suite *heaps_suite(void)
 	tcase_add_test(tc, test_vendor_variants);
 	tcase_add_test(tc, test_default_never_prefers_a_variant);
 	tcase_add_test(tc, test_symlink_chains_to_the_listed_heap);
+	tcase_add_test(tc, test_alias_finds_area_rpi4);
+	tcase_add_test(tc, test_variants_find_area_imx8mp);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The library's files depend on each other in one direction, read from the
 # built objects so that any new call shows, whatever header declares it:
 # - no cycle at all between lib/ objects: an edge A -> B when A's object

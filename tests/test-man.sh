@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Every exported function has a man page; every page is clean roff.
 set -eu
 src=${top_srcdir:-.}

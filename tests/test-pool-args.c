@@ -14,6 +14,9 @@
 
 #include "testutil.h"
 
+/* DRM_FORMAT_NV12 without libdrm's include path (drm_fourcc.h) */
+#define FOURCC_NV12 0x3231564eu
+
 static struct cmabuf_ctx *ctx;
 static struct cmabuf_heap *heap;
 static char *tree;
@@ -130,6 +133,112 @@ START_TEST(test_pool_calls_bad_args)
 	ck_assert_int_eq(errno, EBADF);
 	close(fds[1]);
 	cmabuf_pool_unref(pool);
+}
+END_TEST
+
+/* ---- image pools (tests/test-vm-image.c has the kernel side) ---- */
+
+static struct cmabuf_layout nv12_layout(void)
+{
+	struct cmabuf_layout l;
+
+	ck_assert_int_eq(cmabuf_layout_init(&l, FOURCC_NV12, 64, 48, 0,
+					    0), 0);
+	return l;
+}
+
+START_TEST(test_image_pool_new_bad_args)
+{
+	struct cmabuf_layout l = nv12_layout(), bad = l;
+	struct cmabuf_image_pool *pool = NULL;
+
+	ck_assert_int_eq(cmabuf_image_pool_new(NULL, &l, 0, 1, 0, &pool),
+			 -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, NULL, 0, 1, 0, &pool),
+			 -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 0, 1, 0, NULL),
+			 -EINVAL);
+	bad.reserved[0] = 1;
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &bad, 0, 1, 0, &pool),
+			 -EINVAL);
+	ck_assert(tu_log_contains("reserved fields must be zero"));
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 0, 0, 0, &pool),
+			 -EINVAL);
+	ck_assert(tu_log_contains("bad pool geometry: image"));
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 2, 1, 0, &pool),
+			 -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 0, 1, 0x80, &pool),
+			 -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 0, 100000, 0, &pool),
+			 -E2BIG);
+	ck_assert(tu_log_contains("pool of 100000 images: at most"));
+	/* a plain file answers DMA_HEAP_IOCTL_ALLOC with ENOTTY */
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 2, 4, 0, &pool),
+			 -ENOTTY);
+	ck_assert(tu_log_contains("pool: preallocating 2 images"));
+	ck_assert_ptr_null(pool);
+}
+END_TEST
+
+START_TEST(test_image_pool_calls_bad_args)
+{
+	struct cmabuf_layout l = nv12_layout();
+	struct cmabuf_image_pool *pool = NULL;
+	struct cmabuf_image *img = NULL;
+	/* never dereferenced: refused by the slot lookup first */
+	struct cmabuf_image *foreign = (struct cmabuf_image *)&l;
+	struct cmabuf_pool_stats st;
+	int fds[2];
+
+	ck_assert_int_eq(cmabuf_image_pool_new(heap, &l, 0, 2,
+			 CMABUF_POOL_IMPLICIT_FENCES, &pool), 0);
+	ck_assert_uint_eq(cmabuf_image_pool_get_layout(pool)->fourcc,
+			  FOURCC_NV12);
+	ck_assert_ptr_null(cmabuf_image_pool_get_layout(NULL));
+	ck_assert_int_eq(cmabuf_image_pool_acquire(NULL, &img), -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_acquire(pool, NULL), -EINVAL);
+	/* the miss allocates and gives the heap's error */
+	ck_assert_int_eq(cmabuf_image_pool_acquire(pool, &img), -ENOTTY);
+	ck_assert_int_eq(cmabuf_image_pool_acquire_timeout(NULL, 0, &img),
+			 -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_acquire_timeout(pool, 0, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_acquire_timeout(pool, -2, &img),
+			 -EINVAL);
+	ck_assert(tu_log_contains("client bug: acquire timeout -2 ms"));
+	ck_assert_ptr_null(img);
+	ck_assert_int_eq(cmabuf_image_pool_trim(NULL, 0), -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_trim(pool, 0), 0);
+	ck_assert_int_eq(cmabuf_image_pool_get_stats(NULL, &st), -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_get_stats(pool, NULL), -EINVAL);
+	ck_assert_int_eq(cmabuf_image_pool_get_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.misses, 1);
+	ck_assert_ptr_null(cmabuf_image_pool_ref(NULL));
+	ck_assert_ptr_null(cmabuf_image_pool_unref(NULL));
+
+	/* the fence is taken in every case */
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	ck_assert_int_eq(cmabuf_image_pool_release(pool, NULL, fds[0]),
+			 -EINVAL);
+	ck_assert_int_eq(fcntl(fds[0], F_GETFD), -1);
+	ck_assert_int_eq(cmabuf_image_pool_release(NULL, foreign, fds[1]),
+			 -EINVAL);
+	ck_assert_int_eq(fcntl(fds[1], F_GETFD), -1);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_image_pool_release(pool, foreign, fds[0]),
+			 -EINVAL);
+	ck_assert(tu_log_contains("release of an image not from this pool"));
+	ck_assert_int_eq(fcntl(fds[0], F_GETFD), -1);
+	ck_assert_int_eq(cmabuf_image_pool_release(pool, foreign, -5),
+			 -EBADF);
+	/* an fd that is not open: nothing to take */
+	ck_assert_int_eq(cmabuf_image_pool_release(pool, foreign, 9999),
+			 -EBADF);
+	close(fds[1]);
+	ck_assert_ptr_eq(cmabuf_image_pool_ref(pool), pool);
+	ck_assert_ptr_null(cmabuf_image_pool_unref(pool));
+	ck_assert_ptr_null(cmabuf_image_pool_unref(pool));
 }
 END_TEST
 
@@ -292,6 +401,8 @@ static Suite *pool_args_suite(void)
 	tcase_add_test(tc, test_pool_preallocation_failure_is_returned);
 	tcase_add_test(tc, test_pool_empty_geometry_and_stats);
 	tcase_add_test(tc, test_pool_calls_bad_args);
+	tcase_add_test(tc, test_image_pool_new_bad_args);
+	tcase_add_test(tc, test_image_pool_calls_bad_args);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(dc, setup, teardown);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # cmabuf-stat on the fixture trees: golden table/JSON/Prometheus output,
 # JSON and Prometheus validated by tests/check-views, notes and exit
 # codes. CMABUF_UPDATE_GOLDEN=1 rewrites the golden files.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The library exports exactly the symbols listed in lib/libcmabuf.sym.
 set -eu
 lib=${top_builddir:-.}/lib/.libs/libcmabuf.so

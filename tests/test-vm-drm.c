@@ -4,16 +4,28 @@
  * into vgem (render node) with counted handles, export of a vgem object
  * as a cmabuf, framebuffers of CMA images shown on the vkms CRTC, and
  * the composed frame read back through the vkms writeback connector.
+ * The ownership cases run twice: as is, and under a seccomp filter that
+ * fails kcmp with EPERM, as Docker's default profile does.
  * Devices are found by driver name (drmGetVersion), not by /dev number.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/kcmp.h>
+#include <linux/seccomp.h>
 
 #include <drm_fourcc.h>
 #include <xf86drm.h>
@@ -43,6 +55,47 @@ drmModePlaneResPtr drmModeGetPlaneResources(int fd)
 		real = (drmModePlaneResPtr (*)(int))dlsym(RTLD_NEXT,
 					"drmModeGetPlaneResources");
 	return real(fd);
+}
+
+/*
+ * vgem and vkms print no drm-client-id in fdinfo (6.1, 6.12), which the
+ * library's kcmp fallback prefers: the library's open() of
+ * /proc/self/fdinfo/<fd> resolves here, and for the descriptors given a
+ * fake id (the same for the descriptors of one file, as the kernel's
+ * would be) it reads that id, so the client-id path runs on these
+ * drivers too.
+ */
+#define FAKE_FDS 256
+static unsigned int fake_client_id[FAKE_FDS];
+
+__attribute__((visibility("default")))
+int open(const char *path, int flags, ...)
+{
+	static int (*real)(const char *, int, ...);
+	unsigned int mode = 0;
+	int fd, n = 0, m;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	if (sscanf(path, "/proc/self/fdinfo/%d%n", &fd, &n) == 1 &&
+	    !path[n] && fd >= 0 && fd < FAKE_FDS && fake_client_id[fd]) {
+		m = memfd_create("fdinfo", MFD_CLOEXEC);
+		if (m < 0)
+			return -1;
+		dprintf(m, "pos:\t0\nflags:\t02100002\nmnt_id:\t1\n"
+			"drm-driver:\tvgem\ndrm-client-id:\t%u\n",
+			fake_client_id[fd]);
+		lseek(m, 0, SEEK_SET);
+		return m;
+	}
+	if (!real)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT,
+							      "open");
+	return real(path, flags, mode);
 }
 
 static struct cmabuf_ctx *ctx;
@@ -267,13 +320,17 @@ static void show_on_vkms(struct cmabuf_heap *heap, uint32_t fourcc)
 	ck_assert_uint_eq(crtc->buffer_id, fb);
 	ck_assert_int_eq(crtc->mode_valid, 1);
 	drmModeFreeCrtc(crtc);
-	/* the framebuffer keeps the memory: drop the image first */
-	ck_assert_ptr_null(cmabuf_image_unref(img));
 	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, 0, 0, 0, NULL, 0, NULL),
 			 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), -ENOENT);
+	/* removed with the image it shows, as it was added */
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), -ENOENT);
 	ck_assert(tu_log_contains("RMFB"));
+	/* not a DRM fd: refused before any ioctl */
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, -1, fb), -EBADF);
+	ck_assert(tu_log_contains("client bug: invalid DRM fd -1"));
+	ck_assert_ptr_null(cmabuf_image_unref(img));
 	close(vkms);
 }
 
@@ -391,7 +448,7 @@ START_TEST(test_vkms_modifier_reaches_addfb2)
 	ck_assert_int_ne(drmModeSetCrtc(vkms, o.crtc, fb, 0, 0, &o.connector,
 					1, &o.mode), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
 out:
 	cmabuf_image_unref(img);
 	close(vkms);
@@ -447,13 +504,13 @@ START_TEST(test_caller_import_survives_framebuffer)
 	mine = caller_import(vkms, buf);
 	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
 	ck_assert(handle_alive(vkms, mine));
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
 	ck_assert(handle_alive(vkms, mine));
 	/* a counted import of the same buffer around a framebuffer too */
 	ck_assert_int_eq(cmabuf_drm_import(buf, vkms, &counted), 0);
 	ck_assert_uint_eq(counted, mine);
 	ck_assert_int_eq(cmabuf_drm_add_fb(img, vkms, &fb), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), 0);
 	ck_assert(handle_alive(vkms, mine));
 	/*
 	 * The last counted close ends the handle for the caller too: one
@@ -503,8 +560,8 @@ START_TEST(test_framebuffer_usable_through_dup)
 	ck_assert_int_eq(drmModeSetCrtc(vkms, o.crtc, 0, 0, 0, NULL, 0, NULL),
 			 0);
 	/* removed through the dup: the device is what counts */
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, other, fb), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb), -ENOENT);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, other, fb), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(img, vkms, fb), -ENOENT);
 	cmabuf_image_unref(img);
 	close(other);
 	close(vkms);
@@ -558,6 +615,175 @@ START_TEST(test_reused_fd_number_starts_clean)
 	close(again);
 	cmabuf_unref(buf);
 	/* no duplicate of either file is left open (teardown counts fds) */
+}
+END_TEST
+
+/* ---- kcmp denied (containers): the fallback identity ---- */
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__i386__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_I386
+#elif defined(__arm__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_ARM
+#endif
+
+/* kcmp answers EPERM from now on, in this (forked) test process */
+static void deny_kcmp(void)
+{
+	struct sock_filter f[] = {
+#ifdef TEST_AUDIT_ARCH
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kcmp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
+		.filter = f,
+	};
+	pid_t pid = getpid();
+
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_msg(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0,
+		      "seccomp: %s", strerror(errno));
+	/* the filter works: kcmp of stdin with itself is refused */
+	ck_assert_int_eq(syscall(SYS_kcmp, pid, pid, KCMP_FILE, 0, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+}
+
+static void setup_kcmp_denied(void)
+{
+	setup();
+	deny_kcmp();
+}
+
+/* this DRM file has a drm-client-id in fdinfo (not vgem on 6.1, 6.12) */
+static bool has_client_id(int fd)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, "drm-client-id:", 14) == 0;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Import twice, close twice: 0, 0, and the handle is gone after the
+ * second close. Before the fallback, every call took the EPERM of kcmp
+ * for "another file", forgot the counts and answered -ENOENT twice,
+ * leaving the handle (and the CMA behind it) to the DRM file.
+ */
+START_TEST(test_kcmp_denied_import_twice_close_twice)
+{
+	struct cmabuf *buf = alloc_ok(cma, 1 << 20);
+	struct drm_gem_close gc = { 0 };
+	uint32_t h1 = 0, h2 = 0;
+	int vgem = tu_open_drm("vgem", true);
+
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+	ck_assert(handle_alive(vgem, h1));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h2), 0);
+	gc.handle = h1;
+	ck_assert_int_ne(drmIoctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert(!tu_log_contains("client bug"));
+	ck_assert(tu_log_contains("kcmp is denied (Operation not permitted)"));
+	cmabuf_unref(buf);
+	close(vgem);
+}
+END_TEST
+
+/*
+ * Without kcmp and without drm-client-id (vgem: none) a file is its
+ * number and device: a dup'd descriptor counts on its own (stated in
+ * cmabuf_drm_import(3)). With a client id, dups share one count again.
+ */
+START_TEST(test_kcmp_denied_dup_fds)
+{
+	struct cmabuf *buf = alloc_ok(cma, 65536);
+	uint32_t h1 = 0, h2 = 0;
+	int vgem = tu_open_drm("vgem", true);
+	int dup1 = fcntl(vgem, F_DUPFD_CLOEXEC, 0);
+
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	printf("kcmp denied: DRM files known by %s\n", has_client_id(vgem) ?
+	       "drm-client-id" : "descriptor number and device");
+	if (has_client_id(vgem)) {
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+		ck_assert(handle_alive(vgem, h1));
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h2), 0);
+		ck_assert(!handle_alive(vgem, h1));
+	} else {
+		/* two counts of one: the first close ends the handle */
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h1), 0);
+		ck_assert(!handle_alive(vgem, h1));
+		ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h2),
+				 -EINVAL);
+	}
+	close(dup1);
+	close(vgem);
+	cmabuf_unref(buf);
+}
+END_TEST
+
+/*
+ * The client-id identity (as on amdgpu, i915, v3d...): dups share one
+ * count, and a number closed and reopened is another file.
+ */
+START_TEST(test_kcmp_denied_client_id)
+{
+	struct cmabuf *buf = alloc_ok(cma, 65536);
+	uint32_t h1 = 0, h2 = 0, h3 = 0;
+	int vgem = tu_open_drm("vgem", true);
+	int dup1 = fcntl(vgem, F_DUPFD_CLOEXEC, 0), again;
+
+	ck_assert_int_lt(dup1, FAKE_FDS);
+	fake_client_id[vgem] = fake_client_id[dup1] = 41;
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, vgem, &h1), 0);
+	ck_assert(tu_log_contains("DRM files known by their drm-client-id"));
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h2), 0);
+	ck_assert_uint_eq(h1, h2);
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, dup1, h1), 0);
+	ck_assert(handle_alive(vgem, h1));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, vgem, h2), 0);
+	ck_assert(!handle_alive(vgem, h1));
+	/* imports on the dup only; then every caller descriptor closes */
+	ck_assert_int_eq(cmabuf_drm_import(buf, dup1, &h1), 0);
+	close(vgem);
+	close(dup1);
+	fake_client_id[vgem] = fake_client_id[dup1] = 0;
+	again = tu_open_drm("vgem", true);
+	fake_client_id[again] = 42;
+	tu_log_reset();
+	ck_assert_int_eq(cmabuf_drm_import(buf, again, &h3), 0);
+	ck_assert(tu_log_contains("was closed with 1 libcmabuf imports"));
+	ck_assert_int_eq(cmabuf_drm_close_handle(ctx, again, h3), 0);
+	ck_assert(!handle_alive(again, h3));
+	fake_client_id[again] = 0;
+	close(again);
+	cmabuf_unref(buf);
 }
 END_TEST
 
@@ -766,8 +992,8 @@ START_TEST(test_vkms_writeback_readback)
 			 DRM_MODE_ATOMIC_ALLOW_MODESET, NULL), 0);
 	drmModeAtomicFree(req);
 	drmModeDestroyPropertyBlob(vkms, blob);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb_in), 0);
-	ck_assert_int_eq(cmabuf_drm_remove_fb(ctx, vkms, fb_out), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(in, vkms, fb_in), 0);
+	ck_assert_int_eq(cmabuf_drm_remove_fb(out, vkms, fb_out), 0);
 	cmabuf_image_unref(in);
 	cmabuf_image_unref(out);
 	close(vkms);
@@ -777,7 +1003,7 @@ END_TEST
 static Suite *drm_suite(void)
 {
 	Suite *s = suite_create("vm-drm");
-	TCase *tc = tcase_create("drm");
+	TCase *tc = tcase_create("drm"), *denied;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_vgem_import_twice_same_handle);
@@ -798,6 +1024,19 @@ static Suite *drm_suite(void)
 	tcase_add_test(tc, test_dup_fds_share_one_count);
 	tcase_add_test(tc, test_reused_fd_number_starts_clean);
 	suite_add_tcase(s, tc);
+	/* the ownership cases again, kcmp failing with EPERM */
+	denied = tcase_create("drm-kcmp-denied");
+	tcase_add_checked_fixture(denied, setup_kcmp_denied, teardown);
+	tcase_add_test(denied, test_kcmp_denied_import_twice_close_twice);
+	tcase_add_test(denied, test_vgem_import_twice_same_handle);
+	tcase_add_test(denied, test_vgem_export);
+	tcase_add_test(denied, test_caller_import_survives_framebuffer);
+	tcase_add_test(denied, test_caller_import_survives_failed_framebuffer);
+	tcase_add_test(denied, test_framebuffer_usable_through_dup);
+	tcase_add_test(denied, test_kcmp_denied_dup_fds);
+	tcase_add_test(denied, test_reused_fd_number_starts_clean);
+	tcase_add_test(denied, test_kcmp_denied_client_id);
+	suite_add_tcase(s, denied);
 	return s;
 }
 

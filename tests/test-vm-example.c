@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The capture-display example in the test VM: vivid frames into CMA
- * buffers, page-flipped on vkms. It must run to the end and report its
- * frame rate.
+ * The examples in the test VM: capture-display (vivid frames into CMA
+ * buffers, page-flipped on vkms) must run to the end and report its
+ * frame rate; first-image (the README's first program: an image pool,
+ * image map/sync) must fill its 8 frames from pooled images.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,34 @@ START_TEST(test_capture_display)
 }
 END_TEST
 
+START_TEST(test_first_image)
+{
+	const char *top = getenv("top_builddir");
+	char cmd[4200], line[512];
+	int frames = 0, status, frame, index, fd;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s/examples/first-image 2>&1",
+		 top && *top ? top : ".");
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p)) {
+		fputs(line, stdout);
+		ck_assert_msg(sscanf(line, "frame %d: image %d, dma-buf fd %d",
+				     &frame, &index, &fd) == 3, "%s", line);
+		ck_assert_int_eq(frame, frames);
+		ck_assert_int_ge(index, 0);
+		ck_assert_int_lt(index, 4);
+		ck_assert_int_ge(fd, 3);
+		frames++;
+	}
+	status = pclose(p);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(frames, 8);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vm-example");
@@ -60,6 +89,7 @@ int main(void)
 		return tu_cannot_run("needs vivid and vkms");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_capture_display);
+	tcase_add_test(tc, test_first_image);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

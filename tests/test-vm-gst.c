@@ -332,11 +332,27 @@ START_TEST(test_unknown_format)
 }
 END_TEST
 
-/* run fn as uid/gid 65534 in a forked child; true when it returned true */
+/*
+ * Run fn as uid/gid 65534 in a forked child; true when it returned true.
+ * The plugins its pipelines use are loaded first, as root: the tree may
+ * lie under a folder nobody may enter (a root user's clone in /root is
+ * 0700), and a plugin is otherwise loaded when its first element is made.
+ */
 static bool as_nobody(bool (*fn)(void))
 {
+	static const char *const needed[] = { "cmabuf", "videotestsrc",
+					      "coreelements" };
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(needed); i++) {
+		GstPlugin *plugin = gst_plugin_load_by_name(needed[i]);
+
+		ck_assert_msg(plugin, "plugin %s does not load", needed[i]);
+		gst_object_unref(plugin);
+	}
+	pid = fork();
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/vm/run's kernel-log scan: an allowed test-driver quirk
 # (tests/vm/kernel-log-allow) passes, a real DMA API error after it fails.
 set -u

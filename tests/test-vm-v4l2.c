@@ -4,7 +4,8 @@
  * images queued as V4L2_MEMORY_DMABUF (instance 0: single-planar,
  * vmalloc; instance 1: multi-planar, dma-contig), vim2m mirrors a CMA
  * image into another, a vivid EXPBUF buffer goes into vgem, and a
- * scattered system-heap buffer is refused by the dma-contig instance.
+ * scattered system-heap buffer is refused by the dma-contig instance,
+ * and an image pool keeps one dma-buf per V4L2 index over 300 frames.
  * Devices are found by driver name, never by /dev number.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -425,6 +427,120 @@ START_TEST(test_vivid_expbuf_into_vgem)
 }
 END_TEST
 
+/*
+ * 300 frames through an image pool of 4 on vivid's dma-contig instance.
+ * The dequeued image is held for one more frame (as on a screen), so the
+ * pool hands back another image than the one just dequeued and the queue
+ * order rotates through the indices: the binding must come from
+ * cmabuf_image_get_index(), not from the order. Each V4L2 index must
+ * only ever carry one dma-buf (inode), as the kernel reports it back.
+ */
+#define POOL_FRAMES 300
+#define POOL_IMAGES 4
+
+static ino_t fd_inode(int fd)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static unsigned int queue_pooled(struct cmabuf_image_pool *pool, int fd,
+				 struct cmabuf_image **at)
+{
+	struct cmabuf_image *img = NULL;
+	int index;
+
+	ck_assert_int_eq(cmabuf_image_pool_acquire(pool, &img), 0);
+	index = cmabuf_image_get_index(img);
+	ck_assert_int_ge(index, 0);
+	ck_assert_int_lt(index, POOL_IMAGES);
+	ck_assert_ptr_null(at[index]);	/* not queued twice */
+	at[index] = img;
+	ck_assert_int_eq(cmabuf_v4l2_queue(img, fd,
+			 V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, (uint32_t)index),
+			 0);
+	return (unsigned int)index;
+}
+
+START_TEST(test_image_pool_binds_one_dmabuf_per_index)
+{
+	const uint32_t type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	struct cmabuf_image *at[POOL_IMAGES] = { NULL }, *shown = NULL;
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	ino_t seen[POOL_IMAGES] = { 0 };
+	unsigned int frame, i, queued_at_other = 0;
+	struct cmabuf_image_pool *pool = NULL;
+	struct cmabuf_pool_stats st;
+	struct cmabuf_layout l;
+	struct v4l2_buffer vb;
+	uint32_t count = POOL_IMAGES;
+	int fd = tu_open_video("vivid", V4L2_CAP_VIDEO_CAPTURE_MPLANE);
+
+	ck_assert_int_eq(cmabuf_v4l2_set_format(ctx, fd, type,
+			 DRM_FORMAT_NV12, 320, 240, 0, &l), 0);
+	ck_assert_int_eq(cmabuf_v4l2_request_buffers(ctx, fd, type, &count),
+			 0);
+	ck_assert_uint_eq(count, POOL_IMAGES);
+	ck_assert_int_eq(cmabuf_image_pool_new(cma, &l, 0, POOL_IMAGES, 0,
+					       &pool), 0);
+	for (i = 0; i + 1 < POOL_IMAGES; i++)
+		queue_pooled(pool, fd, at);
+	stream(fd, type, true);
+	for (frame = 0; frame < POOL_FRAMES; frame++) {
+		struct cmabuf_image *img;
+		ino_t ino;
+
+		ck_assert_int_eq(cmabuf_v4l2_dequeue(ctx, fd, type, &vb,
+				 planes, VIDEO_MAX_PLANES), 0);
+		ck_assert_uint_lt(vb.index, POOL_IMAGES);
+		img = at[vb.index];
+		ck_assert_ptr_nonnull(img);
+		at[vb.index] = NULL;
+		ck_assert_int_eq(cmabuf_image_get_index(img), (int)vb.index);
+		/* the kernel's fd for this index is the image's dma-buf */
+		ino = fd_inode(planes[0].m.fd);
+		ck_assert_msg(seen[vb.index] == 0 || seen[vb.index] == ino,
+			      "frame %u: index %u carried inode %lu, then "
+			      "%lu", frame, vb.index,
+			      (unsigned long)seen[vb.index],
+			      (unsigned long)ino);
+		seen[vb.index] = ino;
+		ck_assert_uint_eq(ino, fd_inode(cmabuf_get_fd(
+				  cmabuf_image_get_buffer(img, 0))));
+		/* the frame shown before goes back, this one is shown */
+		if (shown)
+			ck_assert_int_eq(cmabuf_image_pool_release(pool, shown,
+								   -1), 0);
+		shown = img;
+		queued_at_other += queue_pooled(pool, fd, at) != vb.index;
+	}
+	/* the pool's order was not V4L2's: the index did the binding */
+	ck_assert_uint_gt(queued_at_other, POOL_FRAMES / 2);
+	printf("image pool: %u frames, %u queued at another index than the "
+	       "dequeued one, one inode per index\n", POOL_FRAMES,
+	       queued_at_other);
+	stream(fd, type, false);
+	for (i = 0; i < POOL_IMAGES; i++) {
+		ck_assert_uint_ne(seen[i], 0);	/* every index was used */
+		if (at[i])
+			ck_assert_int_eq(cmabuf_image_pool_release(pool, at[i],
+								   -1), 0);
+	}
+	ck_assert_int_eq(cmabuf_image_pool_release(pool, shown, -1), 0);
+	ck_assert_int_eq(cmabuf_image_pool_get_stats(pool, &st), 0);
+	/* four images for 300 frames: the pool recycled, never grew */
+	ck_assert_uint_eq(st.allocations, POOL_IMAGES);
+	ck_assert_uint_eq(st.in_use, 0);
+	count = 0;
+	ck_assert_int_eq(cmabuf_v4l2_request_buffers(ctx, fd, type, &count),
+			 0);
+	ck_assert_ptr_null(cmabuf_image_pool_unref(pool));
+	close(fd);
+}
+END_TEST
+
 static Suite *v4l2_suite(void)
 {
 	Suite *s = suite_create("vm-v4l2");
@@ -439,6 +555,7 @@ static Suite *v4l2_suite(void)
 	tcase_add_test(tc, test_system_heap_rejected_by_dma_contig);
 	tcase_add_test(tc, test_vim2m_hflip);
 	tcase_add_test(tc, test_vivid_expbuf_into_vgem);
+	tcase_add_test(tc, test_image_pool_binds_one_dmabuf_per_index);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * vm-proof: proves that the kernel this runs on is a usable CMA test kernel
  * (the VM of tests/vm/run).  Plain C, libc and kernel UAPI headers only.

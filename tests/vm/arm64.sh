@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/vm/arm64.sh -- sourced by tests/vm/run for the arm64 guests.
 #
 # arm64_busybox          print the path of a static aarch64 busybox (cached)
