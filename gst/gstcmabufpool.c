@@ -3,9 +3,12 @@
  * The cmabufpool element. Passthrough: it touches no buffer. Its work is
  * the ALLOCATION query: it forwards the query downstream (to learn the
  * metas the consumer supports), replaces whatever pools downstream
- * offered by a GstCmaBufBufferPool, and adds GstVideoMeta. The producer
- * (videotestsrc, a decoder, v4l2src io-mode=dmabuf-import) then fills CMA
- * frames, and the consumer (kmssink, an encoder) imports them as dma-bufs.
+ * offered by a GstCmaBufBufferPool (libgstcmabuf-1.0), and offers
+ * GstVideoMeta. The producer (videotestsrc, a decoder, v4l2src
+ * io-mode=dmabuf-import) then fills CMA frames, and the consumer (kmssink,
+ * an encoder) imports them as dma-bufs. A producer that asks for the meta
+ * gets libcmabuf's layout, one that does not GStreamer's default layout
+ * (gst/cmabuf/gstcmabufbufferpool.c).
  *
  * Errors name their cause: the heap is opened in start() (READY to
  * PAUSED), min/max are checked there, and an unknown format reaches
@@ -14,11 +17,8 @@
  * without that, a format outside the table would end as an anonymous
  * not-negotiated.
  */
-#include <cmabuf.h>
+#include <gst/cmabuf/cmabuf.h>
 
-#include "gstcmabufallocator.h"
-#include "gstcmabufbufferpool.h"
-#include "gstcmabufformat.h"
 #include "gstcmabufpool.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_cmabuf_pool_debug);
@@ -56,7 +56,7 @@ GST_ELEMENT_REGISTER_DEFINE(cmabufpool, "cmabufpool", GST_RANK_NONE,
 
 static GstCaps *template_caps(void)
 {
-	GstCaps *caps = gst_cmabuf_format_caps();
+	GstCaps *caps = gst_cmabuf_format_get_caps();
 
 	gst_caps_append(caps, gst_caps_new_empty_simple("video/x-raw"));
 	return caps;
@@ -148,14 +148,17 @@ static gboolean cmabuf_pool_set_caps(GstBaseTransform *trans,
 		return FALSE;
 	}
 	if (!gst_cmabuf_format_to_drm(GST_VIDEO_INFO_FORMAT(&info))) {
+		GstCaps *known = gst_cmabuf_format_get_caps();
+
 		GST_ELEMENT_ERROR(trans, STREAM, FORMAT,
 			("libcmabuf has no layout for video format %s",
 			 gst_video_format_to_string(
 				GST_VIDEO_INFO_FORMAT(&info))),
-			("formats with a layout: %s", gst_cmabuf_format_list()));
+			("formats with a layout: %" GST_PTR_FORMAT, known));
+		gst_caps_unref(known);
 		return FALSE;
 	}
-	if (!gst_cmabuf_buffer_pool_frame_size(incaps)) {
+	if (!gst_cmabuf_buffer_pool_get_frame_size(incaps)) {
 		GST_ELEMENT_ERROR(trans, STREAM, FORMAT,
 			("libcmabuf cannot lay out %s %dx%d",
 			 gst_video_format_to_string(
@@ -180,10 +183,13 @@ static GstBufferPool *pool_for(GstCmaBufPool *self, GstCaps *caps, gsize size,
 	gst_clear_object(&self->pool);
 	gst_clear_caps(&self->pool_caps);
 	self->pool = gst_cmabuf_buffer_pool_new(self->allocator);
+	/*
+	 * No VIDEO_META option here: the producer adds it when it reads the
+	 * meta (videotestsrc, decoders, v4l2src do, seeing it in the query);
+	 * one that does not gets GStreamer's default layout.
+	 */
 	config = gst_buffer_pool_get_config(self->pool);
 	gst_buffer_pool_config_set_params(config, caps, (guint)size, min, max);
-	gst_buffer_pool_config_add_option(config,
-					  GST_BUFFER_POOL_OPTION_VIDEO_META);
 	if (!gst_buffer_pool_set_config(self->pool, config)) {
 		gst_clear_object(&self->pool);
 		return NULL;
@@ -212,7 +218,7 @@ static gboolean cmabuf_pool_propose_allocation(GstBaseTransform *trans,
 	gsize size;
 
 	gst_query_parse_allocation(query, &caps, &need_pool);
-	size = gst_cmabuf_buffer_pool_frame_size(caps);
+	size = gst_cmabuf_buffer_pool_get_frame_size(caps);
 	if (!size || !self->allocator) {
 		GST_DEBUG_OBJECT(self, "no CMA pool for %" GST_PTR_FORMAT, caps);
 		return FALSE;

@@ -2,7 +2,7 @@
 /* The "cmabuf" GStreamer plugin: the cmabufpool element. */
 #include <gst/gst.h>
 
-#include "gstcmabufbufferpool.h"
+#include <gst/cmabuf/cmabuf.h>
 #include "gstcmabufpool.h"
 
 static gboolean plugin_init(GstPlugin *plugin)

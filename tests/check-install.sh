@@ -30,6 +30,26 @@ echo "pkg-config: $cflags $libs"
 # shellcheck disable=SC2086
 ${CC:-cc} -Wall -Werror $cflags -o "$tmp/demo" "$srcdir/examples/cmabuf-demo.c" \
 	$libs -Wl,-rpath,"$(dirname "$(find "$tmp/root" -name 'libcmabuf.so.0' | head -n 1)")"
+# the GStreamer library, when built: its headers and .pc, and the appsrc
+# example compiled through them (linked only: running it is
+# tests/test-vm-gst-lib's job). The system's GStreamer .pc files must not
+# get the sysroot prefix, so ours are rewritten to the scratch prefix.
+gstpc=$(find "$tmp/root" -name gstreamer-cmabuf-1.0.pc | head -n 1)
+if [ -n "$gstpc" ]; then
+	mkdir "$tmp/pc"
+	for f in "$gstpc" "$pcdir/libcmabuf.pc"; do
+		sed "s|^prefix=.*|prefix=$root|" "$f" >"$tmp/pc/${f##*/}"
+	done
+	[ -f "$root/include/gstreamer-1.0/gst/cmabuf/cmabuf.h" ] ||
+		{ echo "FAIL: gst/cmabuf/cmabuf.h not installed"; exit 1; }
+	gflags=$(PKG_CONFIG_SYSROOT_DIR= PKG_CONFIG_PATH="$tmp/pc" pkg-config \
+		--cflags --libs gstreamer-cmabuf-1.0 gstreamer-app-1.0)
+	echo "pkg-config (GStreamer): $gflags"
+	# shellcheck disable=SC2086
+	${CC:-cc} -Wall -Werror -o "$tmp/gst-appsrc-kms" \
+		"$srcdir/examples/gst-appsrc-kms.c" $gflags -Wl,-rpath,"$(dirname \
+		"$(find "$tmp/root" -name 'libgstcmabuf-1.0.so.0' | head -n 1)")"
+fi
 for f in cmabuf.h; do
 	[ -f "$root/include/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done

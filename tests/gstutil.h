@@ -40,6 +40,13 @@ struct gu_result {
 void gu_play(GstElement *pipe, int timeout_s, struct gu_result *res);
 void gu_stop(GstElement *pipe, struct gu_result *res);
 
+/*
+ * FNV-1a over the visible bytes of every plane of a raw video frame of
+ * caps, whatever its strides (read through gst_video_frame_map(), so a
+ * GstVideoMeta's layout counts); 0 when the frame cannot be mapped.
+ */
+uint64_t gu_frame_checksum(GstBuffer *buf, GstCaps *caps);
+
 /* exp_name of a dma-buf fd of this process (fdinfo), "" when none */
 const char *gu_exp_name(int fd, char *buf, size_t size);
 /* inode of a fd */

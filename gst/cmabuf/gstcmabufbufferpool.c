@@ -5,10 +5,37 @@
  * released buffers without touching the allocator; this subclass only
  * decides the layout and allocates.
  *
- * Layout: cmabuf_layout_init() (lib/image.c), the same strides and plane
- * offsets libcmabuf uses for V4L2 and DRM (luma stride rounded to 64
- * bytes), told to producers and consumers through a GstVideoMeta on every
- * buffer. A producer writing through gst_video_frame_map() honours it.
+ * Layout: with GST_BUFFER_POOL_OPTION_VIDEO_META in the configuration,
+ * cmabuf_layout_init() (lib/image.c), the same strides and plane offsets
+ * libcmabuf uses for V4L2 and DRM (luma stride rounded to 64 bytes). A
+ * user that did not ask for the meta may write GStreamer's default layout
+ * without reading any meta (gst_video_info_from_caps()): the pool then
+ * lays its frames out that way, as GstVideoBufferPool does, or the frames
+ * would come out sheared. Every buffer carries a GstVideoMeta of the
+ * layout chosen, so consumers (kmssink) read the right strides either way.
+ */
+
+/**
+ * SECTION:gstcmabufbufferpool
+ * @title: GstCmaBufBufferPool
+ * @short_description: a pool of video frames in CMA memory
+ * @see_also: #GstCmaBufAllocator, #GstVideoBufferPool
+ *
+ * A #GstBufferPool whose buffers are single dma-buf memories of a
+ * #GstCmaBufAllocator, one video frame each, with a #GstVideoMeta. Give it
+ * video caps with gst_buffer_pool_config_set_params(); a size smaller than
+ * a frame is raised to the frame's. The layout depends on the
+ * configuration, as with #GstVideoBufferPool:
+ *
+ * - with %GST_BUFFER_POOL_OPTION_VIDEO_META (gst_buffer_pool_config_add_option()):
+ *   libcmabuf's layout, the one its V4L2 and DRM calls use (luma stride
+ *   rounded up to 64 bytes, what display and camera hardware asks for).
+ *   Write the frames through gst_video_frame_map(), which reads the meta.
+ * - without it: GStreamer's default layout for the caps (the strides and
+ *   offsets of gst_video_info_from_caps()), for producers that write
+ *   frames without reading a meta.
+ *
+ * The configuration's allocator is always the pool's own.
  */
 #include <string.h>
 
@@ -63,7 +90,18 @@ static gboolean layout_info(GstVideoInfo *info, GstObject *log_obj)
 	return TRUE;
 }
 
-gsize gst_cmabuf_buffer_pool_frame_size(GstCaps *caps)
+/**
+ * gst_cmabuf_buffer_pool_get_frame_size:
+ * @caps: (nullable): raw video caps
+ *
+ * The bytes of one frame of @caps in libcmabuf's layout (the layout of a
+ * pool configured with %GST_BUFFER_POOL_OPTION_VIDEO_META), for the size of
+ * an ALLOCATION query's pool.
+ *
+ * Returns: the size, or 0 when @caps are not raw video caps libcmabuf can
+ * lay out (see gst_cmabuf_format_get_caps()).
+ */
+gsize gst_cmabuf_buffer_pool_get_frame_size(GstCaps *caps)
 {
 	GstVideoInfo info;
 
@@ -84,8 +122,9 @@ static gboolean cmabuf_pool_set_config(GstBufferPool *pool,
 				       GstStructure *config)
 {
 	GstCmaBufBufferPool *self = GST_CMABUF_BUFFER_POOL(pool);
-	GstVideoInfo info, plain;
+	gboolean with_meta;
 	guint size, min, max;
+	GstVideoInfo info;
 	GstCaps *caps;
 
 	if (!gst_buffer_pool_config_get_params(config, &caps, &size, &min,
@@ -98,26 +137,31 @@ static gboolean cmabuf_pool_set_config(GstBufferPool *pool,
 		GST_ERROR_OBJECT(self, "min %u buffers > max %u", min, max);
 		return FALSE;
 	}
-	plain = info;
-	if (!layout_info(&info, GST_OBJECT(self)))
+	/* the format must be one libcmabuf knows, whichever layout is used */
+	with_meta = gst_buffer_pool_config_has_option(config,
+				GST_BUFFER_POOL_OPTION_VIDEO_META);
+	if (with_meta) {
+		if (!layout_info(&info, GST_OBJECT(self)))
+			return FALSE;
+	} else if (!gst_cmabuf_buffer_pool_get_frame_size(caps)) {
+		GST_WARNING_OBJECT(self, "libcmabuf has no layout for %"
+				   GST_PTR_FORMAT, caps);
 		return FALSE;
-	if (!gst_buffer_pool_config_has_option(config,
-			GST_BUFFER_POOL_OPTION_VIDEO_META) &&
-	    memcmp(plain.stride, info.stride, sizeof(info.stride)))
-		GST_WARNING_OBJECT(self, "the producer did not ask for video "
-				   "meta and the layout's strides are not "
-				   "GStreamer's defaults");
+	}
 	self->info = info;
 	/* a producer may need more (a V4L2 driver's sizeimage) */
 	self->size = MAX((gsize)size, info.size);
 	gst_buffer_pool_config_set_params(config, caps, (guint)self->size, min,
 					  max);
 	gst_buffer_pool_config_set_allocator(config, self->allocator, NULL);
-	GST_DEBUG_OBJECT(self, "%s %dx%d, %" G_GSIZE_FORMAT " bytes, %u..%u "
-			 "buffers", gst_video_format_to_string(
-			 GST_VIDEO_INFO_FORMAT(&info)),
+	GST_DEBUG_OBJECT(self, "%s %dx%d in %s layout (luma stride %d), %"
+			 G_GSIZE_FORMAT " bytes, %u..%u buffers",
+			 gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)),
 			 GST_VIDEO_INFO_WIDTH(&info),
-			 GST_VIDEO_INFO_HEIGHT(&info), self->size, min, max);
+			 GST_VIDEO_INFO_HEIGHT(&info),
+			 with_meta ? "libcmabuf's" : "GStreamer's default",
+			 GST_VIDEO_INFO_PLANE_STRIDE(&info, 0), self->size, min,
+			 max);
 	return GST_BUFFER_POOL_CLASS(gst_cmabuf_buffer_pool_parent_class)
 		->set_config(pool, config);
 }
@@ -151,6 +195,19 @@ static GstFlowReturn cmabuf_pool_alloc_buffer(GstBufferPool *pool,
 	return GST_FLOW_OK;
 }
 
+/**
+ * gst_cmabuf_buffer_pool_new:
+ * @allocator: a #GstCmaBufAllocator (the pool takes a reference)
+ *
+ * A pool whose buffers come from @allocator. Configure it
+ * (gst_buffer_pool_get_config(), gst_buffer_pool_config_set_params(),
+ * gst_buffer_pool_set_config()) and activate it before acquiring buffers.
+ * gst_buffer_pool_set_config() returns %FALSE for caps that are not raw
+ * video, a format libcmabuf cannot lay out, or min > max (when max is not 0).
+ *
+ * Returns: (transfer full): a new #GstCmaBufBufferPool, or %NULL when
+ * @allocator is not a #GstCmaBufAllocator.
+ */
 GstBufferPool *gst_cmabuf_buffer_pool_new(GstAllocator *allocator)
 {
 	GstCmaBufBufferPool *self;

@@ -12,6 +12,25 @@
  * opening the heap also go into the GError, so the element's error
  * message names the cause (no such heap, permission, no CMA heap).
  */
+
+/**
+ * SECTION:gstcmabufallocator
+ * @title: GstCmaBufAllocator
+ * @short_description: dma-buf memory from a CMA dma-heap
+ * @see_also: #GstDmaBufAllocator, #GstCmaBufBufferPool
+ *
+ * A #GstDmaBufAllocator whose gst_allocator_alloc() takes a buffer from a
+ * dma-heap through libcmabuf (the CMA heap libcmabuf finds, or one named).
+ * Its memory is ordinary GStreamer dma-buf memory: gst_memory_map()
+ * brackets CPU access with DMA_BUF_IOCTL_SYNC, gst_dmabuf_memory_get_fd()
+ * gives the descriptor, which the memory owns and closes when freed; any
+ * element importing dma-bufs (kmssink, v4l2 in dmabuf-import mode, an
+ * encoder) takes it without a copy.
+ *
+ * The allocator keeps each buffer mapped once mapped
+ * (GST_FD_MEMORY_FLAG_KEEP_MAPPED): a pooled frame is mapped once, not
+ * once per frame. libcmabuf's log lines go to the "cmabuf" debug category.
+ */
 #include <errno.h>
 #include <string.h>
 #include <syslog.h>
@@ -113,7 +132,24 @@ static unsigned int open_flags(GstCmaBufFallback fallback)
 		CMABUF_OPEN_FALLBACK_UDMABUF : 0);
 }
 
-GstAllocator *gst_cmabuf_allocator_new(const char *heap,
+/**
+ * gst_cmabuf_allocator_new:
+ * @heap: (nullable): a heap's name in /dev/dma_heap ("linux,cma",
+ *   "reserved"...), or %NULL (or "") for the CMA heap libcmabuf finds on
+ *   this kernel ($CMABUF_HEAP first)
+ * @fallback: heaps to open instead when there is no CMA heap (0: none)
+ * @error: (nullable): where the reason goes when the heap cannot be opened
+ *
+ * Opens the heap; the allocator keeps it open until its last reference
+ * goes. @error is in the %GST_RESOURCE_ERROR domain:
+ * %GST_RESOURCE_ERROR_NOT_FOUND (no such heap, no CMA heap),
+ * %GST_RESOURCE_ERROR_OPEN_READ_WRITE (permission denied on the heap),
+ * %GST_RESOURCE_ERROR_FAILED (anything else); its message names the cause.
+ *
+ * Returns: (transfer full) (nullable): a new #GstCmaBufAllocator, or %NULL
+ * with @error set.
+ */
+GstAllocator *gst_cmabuf_allocator_new(const gchar *heap,
 				       GstCmaBufFallback fallback,
 				       GError **error)
 {
@@ -270,22 +306,68 @@ static void gst_cmabuf_allocator_init(GstCmaBufAllocator *self)
 	GST_OBJECT_FLAG_UNSET(self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
 }
 
-const char *gst_cmabuf_allocator_get_heap_name(GstCmaBufAllocator *self)
+/**
+ * gst_cmabuf_allocator_get_heap_name:
+ * @self: a #GstCmaBufAllocator
+ *
+ * Returns: (transfer none): the name of the heap actually opened
+ * ("reserved", "linux,cma", or a fallback: "system", "udmabuf"), valid as
+ * long as @self.
+ */
+const gchar *gst_cmabuf_allocator_get_heap_name(GstCmaBufAllocator *self)
 {
+	g_return_val_if_fail(GST_IS_CMABUF_ALLOCATOR(self), NULL);
 	return cmabuf_heap_get_name(self->heap);
 }
 
+/**
+ * gst_cmabuf_allocator_is_contiguous:
+ * @self: a #GstCmaBufAllocator
+ *
+ * Returns: %TRUE when each buffer of the heap is one physical run (a CMA
+ * heap), which devices without an IOMMU need.
+ */
 gboolean gst_cmabuf_allocator_is_contiguous(GstCmaBufAllocator *self)
 {
+	g_return_val_if_fail(GST_IS_CMABUF_ALLOCATOR(self), FALSE);
 	return !!(cmabuf_heap_get_flags(self->heap) & CMABUF_HEAP_CONTIGUOUS);
 }
 
+/**
+ * gst_cmabuf_allocator_is_fallback:
+ * @self: a #GstCmaBufAllocator
+ *
+ * Returns: %TRUE when a fallback heap of #GstCmaBufFallback was opened
+ * because the machine has no CMA heap.
+ */
 gboolean gst_cmabuf_allocator_is_fallback(GstCmaBufAllocator *self)
 {
+	g_return_val_if_fail(GST_IS_CMABUF_ALLOCATOR(self), FALSE);
 	return !!(cmabuf_heap_get_flags(self->heap) & CMABUF_HEAP_FALLBACK);
 }
 
+/**
+ * gst_cmabuf_allocator_get_allocations:
+ * @self: a #GstCmaBufAllocator
+ *
+ * Returns: the buffers allocated from the heap so far (a pool's recycled
+ * frames do not count: a steady stream allocates nothing).
+ */
 guint64 gst_cmabuf_allocator_get_allocations(GstCmaBufAllocator *self)
 {
+	g_return_val_if_fail(GST_IS_CMABUF_ALLOCATOR(self), 0);
 	return (guint64)g_atomic_int_get(&self->allocations);
+}
+
+/**
+ * gst_is_cmabuf_memory:
+ * @mem: a #GstMemory
+ *
+ * Returns: %TRUE when @mem comes from a #GstCmaBufAllocator (it is then
+ * also dma-buf memory: gst_is_dmabuf_memory()).
+ */
+gboolean gst_is_cmabuf_memory(GstMemory *mem)
+{
+	g_return_val_if_fail(mem != NULL, FALSE);
+	return mem->allocator && GST_IS_CMABUF_ALLOCATOR(mem->allocator);
 }

@@ -6,13 +6,22 @@
  * DRM XRGB8888, GStreamer BGR is DRM RGB888. GStreamer 1.22 has no such
  * table of its own (gst_video_dma_drm_fourcc_from_format() came in 1.24).
  */
+/**
+ * SECTION:gstcmabufformat
+ * @title: Formats
+ * @short_description: GStreamer video formats and DRM fourccs
+ *
+ * The video formats libcmabuf can lay out (cmabuf_layout_init()), and
+ * their DRM fourccs, for applications that hand frames to DRM or V4L2
+ * themselves.
+ */
 #include <drm_fourcc.h>
 
 #include "gstcmabufformat.h"
 
 static const struct {
 	GstVideoFormat gst;
-	uint32_t drm;
+	guint32 drm;
 } formats[] = {
 	{ GST_VIDEO_FORMAT_NV12, DRM_FORMAT_NV12 },
 	{ GST_VIDEO_FORMAT_NV21, DRM_FORMAT_NV21 },
@@ -32,7 +41,14 @@ static const struct {
 	{ GST_VIDEO_FORMAT_RGBA, DRM_FORMAT_ABGR8888 },
 };
 
-uint32_t gst_cmabuf_format_to_drm(GstVideoFormat format)
+/**
+ * gst_cmabuf_format_to_drm:
+ * @format: a #GstVideoFormat
+ *
+ * Returns: the DRM fourcc (DRM_FORMAT_*) of @format, or 0 when libcmabuf
+ * has no layout for it.
+ */
+guint32 gst_cmabuf_format_to_drm(GstVideoFormat format)
 {
 	gsize i;
 
@@ -42,7 +58,14 @@ uint32_t gst_cmabuf_format_to_drm(GstVideoFormat format)
 	return 0;
 }
 
-GstVideoFormat gst_cmabuf_format_from_drm(uint32_t fourcc)
+/**
+ * gst_cmabuf_format_from_drm:
+ * @fourcc: a DRM fourcc (DRM_FORMAT_*)
+ *
+ * Returns: the #GstVideoFormat of @fourcc, or %GST_VIDEO_FORMAT_UNKNOWN
+ * when libcmabuf has no layout for it.
+ */
+GstVideoFormat gst_cmabuf_format_from_drm(guint32 fourcc)
 {
 	gsize i;
 
@@ -52,7 +75,14 @@ GstVideoFormat gst_cmabuf_format_from_drm(uint32_t fourcc)
 	return GST_VIDEO_FORMAT_UNKNOWN;
 }
 
-GstCaps *gst_cmabuf_format_caps(void)
+/**
+ * gst_cmabuf_format_get_caps:
+ *
+ * Returns: (transfer full): "video/x-raw, format={ NV12, ... }" with
+ * every format libcmabuf lays out, in the order a negotiation should
+ * prefer them.
+ */
+GstCaps *gst_cmabuf_format_get_caps(void)
 {
 	GValue list = G_VALUE_INIT, v = G_VALUE_INIT;
 	GstCaps *caps = gst_caps_new_empty_simple("video/x-raw");
@@ -69,22 +99,4 @@ GstCaps *gst_cmabuf_format_caps(void)
 	g_value_unset(&v);
 	g_value_unset(&list);
 	return caps;
-}
-
-const char *gst_cmabuf_format_list(void)
-{
-	static gsize once;
-	static char *text;
-
-	if (g_once_init_enter(&once)) {
-		GString *s = g_string_new(NULL);
-		gsize i;
-
-		for (i = 0; i < G_N_ELEMENTS(formats); i++)
-			g_string_append_printf(s, "%s%s", i ? ", " : "",
-				gst_video_format_to_string(formats[i].gst));
-		text = g_string_free(s, FALSE);
-		g_once_init_leave(&once, 1);
-	}
-	return text;
 }
