@@ -2,8 +2,9 @@
 /*
  * The examples in the test VM: capture-display (vivid frames into CMA
  * buffers, page-flipped on vkms) must run to the end and report its
- * frame rate; first-image (the README's first program: an image pool,
- * image map/sync) must fill its 8 frames from pooled images.
+ * frame rate; the README's first program (an image pool, image map/sync; extracted
+ * into tests/readme-first at build time) must fill its 8 frames from
+ * pooled images.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ START_TEST(test_first_image)
 	int frames = 0, status, frame, index, fd;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "%s/examples/first-image 2>&1",
+	snprintf(cmd, sizeof(cmd), "%s/tests/readme-first 2>&1",
 		 top && *top ? top : ".");
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
