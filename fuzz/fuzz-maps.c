@@ -10,9 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t left = size;
 
 	while (left > 0) {
-		struct maps_dmabuf m;
-		bool is_dmabuf = false;
-		size_t used = parse_maps_line(p, left, &is_dmabuf, &m);
+		struct maps_entry m;
+		bool is_file = false;
+		size_t used = parse_maps_line(p, left, &is_file, &m);
 
 		if (used == 0)
 			break;

@@ -36,6 +36,7 @@ struct scan {
 	size_t nprocs, procs_cap;
 	uint64_t scanned, denied;
 	bool mappings;		/* CMABUF_STATS_MAPPINGS: read maps too */
+	struct dmabuf_dev dev;	/* the dma-buf filesystem's, if mappings */
 };
 
 static int hold_add(struct scan *sc, const struct hold *h)
@@ -120,11 +121,13 @@ static int scan_fd(struct scan *sc, const char *pdir, int pid, const char *fd)
 /*
  * A browser or a JVM has tens of thousands of mappings: read maps line by
  * line, in bounded memory, to the end. Each read takes the process's mmap
- * lock, which is why CMABUF_STATS_MAPPINGS is a source of its own.
+ * lock, which is why CMABUF_STATS_MAPPINGS is a source of its own. A line
+ * is a dma-buf mapping when its device is the dma-buf filesystem's, never
+ * by its path (stats-dmabuf-dev.c).
  */
 static int scan_maps(struct scan *sc, const char *pdir, int pid)
 {
-	struct maps_dmabuf m;
+	struct maps_entry m;
 	char path[PATH_MAX + 16], *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -141,7 +144,8 @@ static int scan_maps(struct scan *sc, const char *pdir, int pid)
 		struct hold h = { .pid = pid };
 
 		parse_maps_line(line, (size_t)len, &is, &m);
-		if (!is)
+		if (!is || m.major != sc->dev.major ||
+		    m.minor != sc->dev.minor)
 			continue;
 		h.ino = m.ino;
 		h.size = m.end - m.start;
@@ -453,6 +457,11 @@ int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st)
 	size_t i;
 	int ret;
 
+	/* no device to check maps lines against: mappings unknown */
+	if (sc.mappings && dmabuf_dev_learn(ctx, &sc.dev) < 0) {
+		sc.mappings = false;
+		st->what &= ~CMABUF_STATS_MAPPINGS;
+	}
 	sc.proc = cmabuf_ctx_path(ctx, "/proc");
 	if (!sc.proc)
 		return -ENOMEM;

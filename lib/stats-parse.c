@@ -233,15 +233,15 @@ int parse_fdinfo_dmabuf(const char *buf, size_t len,
 	return has_size && has_exp;
 }
 
-size_t parse_maps_line(const char *buf, size_t len, bool *is_dmabuf,
-		       struct maps_dmabuf *out)
+size_t parse_maps_line(const char *buf, size_t len, bool *is_file,
+		       struct maps_entry *out)
 {
 	const char *p = buf, *end, *nl;
 	static const char tag[] = "/dmabuf:";
-	uint64_t start, stop, skip;
+	uint64_t start, stop, major, minor, ino;
 	int field;
 
-	*is_dmabuf = false;
+	*is_file = false;
 	if (!buf || len == 0)
 		return 0;
 	nl = memchr(buf, '\n', len);
@@ -252,24 +252,33 @@ size_t parse_maps_line(const char *buf, size_t len, bool *is_dmabuf,
 	if (!scan_hex(&p, end, &start) || p >= end || *p++ != '-' ||
 	    !scan_hex(&p, end, &stop) || stop < start)
 		goto out;
-	for (field = 0; field < 3; field++) {	/* perms, offset, dev */
+	for (field = 0; field < 2; field++) {	/* perms, offset */
 		p = skip_blanks(p, end);
 		while (p < end && *p != ' ' && *p != '\t')
 			p++;
 	}
+	/* the device is the kernel's word for which filesystem it is */
 	p = skip_blanks(p, end);
-	if (!scan_u64(&p, end, &skip))
+	if (!scan_hex(&p, end, &major) || p >= end || *p++ != ':' ||
+	    !scan_hex(&p, end, &minor) || major > UINT32_MAX ||
+	    minor > UINT32_MAX || p >= end || (*p != ' ' && *p != '\t'))
 		goto out;
 	p = skip_blanks(p, end);
-	if ((size_t)(end - p) < sizeof(tag) - 1 ||
-	    memcmp(p, tag, sizeof(tag) - 1) != 0)
+	if (!scan_u64(&p, end, &ino) || ino == 0)
 		goto out;
-	p += sizeof(tag) - 1;
+	p = skip_blanks(p, end);
 	out->start = start;
 	out->end = stop;
-	out->ino = skip;
-	copy_field(out->name, sizeof(out->name), p, end);
-	*is_dmabuf = true;
+	out->major = (uint32_t)major;
+	out->minor = (uint32_t)minor;
+	out->ino = ino;
+	out->name[0] = '\0';
+	/* the path is text any process can choose: a label, never proof */
+	if ((size_t)(end - p) >= sizeof(tag) - 1 &&
+	    memcmp(p, tag, sizeof(tag) - 1) == 0)
+		copy_field(out->name, sizeof(out->name),
+			   p + sizeof(tag) - 1, end);
+	*is_file = true;
 out:
 	return (size_t)(nl - buf) + 1;
 }

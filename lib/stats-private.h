@@ -59,22 +59,26 @@ struct fdinfo_dmabuf {
 int parse_fdinfo_dmabuf(const char *buf, size_t len,
 			struct fdinfo_dmabuf *out);
 
-/* one dma-buf mapping of /proc/<pid>/maps ("... /dmabuf:<name>") */
-struct maps_dmabuf {
+/* one file mapping of /proc/<pid>/maps: "start-end perms offset dev ino path" */
+struct maps_entry {
 	uint64_t start, end;
+	uint32_t major, minor;	/* the device of the file's filesystem */
 	uint64_t ino;
-	char name[64];
+	char name[64];		/* after a "/dmabuf:" path, else "" */
 };
 
 /*
  * Parse the maps line starting at buf (up to len bytes or the first
  * newline). Returns the number of bytes consumed including the newline
- * (0 at the end of the buffer) and sets *is_dmabuf when the line maps a
- * dma-buf, in which case *out is filled. A line without a newline at the
- * end of the buffer is consumed and ignored (truncated).
+ * (0 at the end of the buffer) and sets *is_file when the line maps a file
+ * (a device and a non-zero inode), in which case *out is filled. Whether
+ * that file is a dma-buf is the caller's to decide, by the device
+ * (stats-dmabuf-dev.c): the path is text a process can forge. A line
+ * without a newline at the end of the buffer is consumed and ignored
+ * (truncated).
  */
-size_t parse_maps_line(const char *buf, size_t len, bool *is_dmabuf,
-		       struct maps_dmabuf *out);
+size_t parse_maps_line(const char *buf, size_t len, bool *is_file,
+		       struct maps_entry *out);
 
 /*
  * One line of a captured tree's dev/dma_heap.list:
@@ -149,6 +153,16 @@ int cma_area_for_heap(const struct stats_area *areas, size_t n,
  * from CmaTotal and the areas' page counts, else sysconf() with a log line.
  */
 uint64_t stats_page_size(struct cmabuf_ctx *ctx);
+/* the dma-buf filesystem's device (stats-dmabuf-dev.c) */
+struct dmabuf_dev {
+	uint32_t major, minor;
+};
+/*
+ * Learn it from a dma-buf this process holds or makes (never CMA), or a
+ * captured tree's dmabuf-dev file: 0, or -ENOENT with a log line when
+ * there is none, and then no maps line can be trusted.
+ */
+int dmabuf_dev_learn(struct cmabuf_ctx *ctx, struct dmabuf_dev *dev);
 /* scan /proc for dma-bufs (CMABUF_STATS_BUFFERS) */
 int dmabuf_scan(struct cmabuf_ctx *ctx, struct cmabuf_stats *st);
 

@@ -206,10 +206,16 @@ START_TEST(test_large_maps_file)
 	fprintf(f, "7f0000000000-7f0000300000 rw-s 00000000 00:0c 4321"
 		"                      /dmabuf:last\n");
 	ck_assert_int_eq(fclose(f), 0);
+	snprintf(path, sizeof(path), "%s/dmabuf-dev", tree);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs("00:0c\n", f);
+	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
 
 	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_MAPPINGS, &st), 0);
 	ck_assert(cmabuf_stats_get_sources(st) & CMABUF_STATS_BUFFERS);
+	ck_assert(cmabuf_stats_get_sources(st) & CMABUF_STATS_MAPPINGS);
 	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 1);
 	ck_assert_uint_eq(cmabuf_stats_buffer_get_inode(st, 0), 4321);
 	ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, 0), 3 * MIB);
@@ -235,6 +241,57 @@ static void write_text(const char *tree, const char *file, const char *text)
 	fputs(text, f);
 	ck_assert_int_eq(fclose(f), 0);
 }
+
+/*
+ * A maps line is a dma-buf's by its device, never by its path: pid 78
+ * maps a 1 TiB tmpfs file shown as "/dmabuf:fake" with the inode of pid
+ * 77's real buffer. Neither a buffer nor a holder comes of it, nor of a
+ * line without the dma-buf device; and without a recorded device (an old
+ * capture) no line is trusted: the mappings source is dropped.
+ */
+START_TEST(test_fake_mapping_ignored)
+{
+	static const char *const files[] = { "proc/77/fdinfo/", "proc/77/maps",
+					     "proc/78/fdinfo/", "proc/78/maps",
+					     NULL };
+	struct cmabuf_stats *st = NULL;
+	struct cmabuf_ctx *ctx = tu_ctx_new();
+	char *tree = tu_make_tree(files);
+	const int *pids;
+
+	write_text(tree, "proc/77/maps",
+		   "7f0000000000-7f0000300000 rw-s 00000000 00:0c 4321"
+		   "                      /dmabuf:real\n");
+	write_text(tree, "proc/78/maps",
+		   "7e0000000000-7f0000000000 rw-s 00000000 00:2a 4321"
+		   "                      /dmabuf:fake\n"
+		   "7f0000000000-7f0000001000 rw-s 00000000 00:2a 4322"
+		   " /dmabuf:\n");
+	write_text(tree, "dmabuf-dev", "00:0c\n");
+	ck_assert_int_eq(cmabuf_ctx_set_sysroot(ctx, tree), 0);
+
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_MAPPINGS, &st), 0);
+	ck_assert(cmabuf_stats_get_sources(st) & CMABUF_STATS_MAPPINGS);
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 1);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_inode(st, 0), 4321);
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_size(st, 0), 3 * MIB);
+	ck_assert_str_eq(cmabuf_stats_buffer_get_name(st, 0), "real");
+	ck_assert_uint_eq(cmabuf_stats_buffer_get_holders(st, 0, &pids), 1);
+	ck_assert_int_eq(pids[0], 77);
+	ck_assert_uint_eq(cmabuf_stats_get_process_count(st), 1);
+	st = cmabuf_stats_unref(st);
+
+	/* an old capture: no device, so no mapping is believed */
+	write_text(tree, "dmabuf-dev", "");
+	ck_assert_int_eq(cmabuf_stats_read(ctx, CMABUF_STATS_MAPPINGS, &st), 0);
+	ck_assert(cmabuf_stats_get_sources(st) & CMABUF_STATS_BUFFERS);
+	ck_assert(!(cmabuf_stats_get_sources(st) & CMABUF_STATS_MAPPINGS));
+	ck_assert_uint_eq(cmabuf_stats_get_buffer_count(st), 0);
+	cmabuf_stats_unref(st);
+	cmabuf_ctx_unref(ctx);
+	tu_remove_tree(tree);
+}
+END_TEST
 
 static void check_16k_area(struct cmabuf_ctx *ctx)
 {
@@ -417,6 +474,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_cma_area, 0, n);
 	tcase_add_loop_test(tc, test_heaps_and_buffers, 0, n);
 	tcase_add_test(tc, test_large_maps_file);
+	tcase_add_test(tc, test_fake_mapping_ignored);
 	tcase_add_test(tc, test_sysfs_buffers_merge);
 	tcase_add_test(tc, test_page_size_recorded);
 	tcase_add_test(tc, test_page_size_derived);

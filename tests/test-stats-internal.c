@@ -267,34 +267,51 @@ START_TEST(test_parse_fdinfo_no_ino_injection)
 }
 END_TEST
 
+/*
+ * Every file mapping is parsed with its device; the "/dmabuf:" path is a
+ * label only. Whether a line is a dma-buf's is decided by the device
+ * (stats-dmabuf.c), so a line with the path but another device, or a
+ * dma-buf device without the path, parse alike.
+ */
 START_TEST(test_parse_maps_line)
 {
 	static const char text[] =
 		"7f1c2a000000-7f1c2a400000 rw-s 00000000 00:0c 1234"
 		"                      /dmabuf:fixture-cma\n"
 		"7f1c2b000000-7f1c2b100000 rw-s 00000000 00:0c 1235 /dmabuf:\n"
-		"55d0c0000000-55d0c0001000 r-xp 00000000 08:01 99 /bin/true\n"
+		"55d0c0000000-55d0c0001000 r-xp 00000000 08:1f 99 /bin/true\n"
 		"7f00-7e00 rw-s 00000000 00:0c 77 /dmabuf:backwards\n"
+		"7f1c2d000000-7f1c2d001000 rw-p 00000000 00:00 0 \n"
+		"7f1c2e000000-7f1c2e001000 rw-s 00000000 00:0c77 /dmabuf:glued\n"
+		"7f1c2f000000-7f1c2f001000 rw-s 00000000 1ffffffff:0c 78 /x\n"
 		"7f1c2c000000-7f1c2c001000 rw-s 0";
-	struct maps_dmabuf m;
-	size_t off = 0, n;
+	static const struct {
+		uint64_t size, ino;
+		uint32_t major, minor;
+		const char *name;
+	} want[] = {
+		{ 4 * MiB, 1234, 0, 0x0c, "fixture-cma" },
+		{ 1 * MiB, 1235, 0, 0x0c, "" },
+		{ 4096, 99, 8, 0x1f, "" },
+	};
+	struct maps_entry m;
+	size_t off = 0, n, found = 0;
 	bool is;
-	int found = 0;
 
 	while ((n = parse_maps_line(text + off, sizeof(text) - 1 - off, &is,
 				    &m)) > 0) {
-		if (is && found == 0) {
-			ck_assert_uint_eq(m.end - m.start, 4 * MiB);
-			ck_assert_uint_eq(m.ino, 1234);
-			ck_assert_str_eq(m.name, "fixture-cma");
-		} else if (is) {
-			ck_assert_uint_eq(m.ino, 1235);
-			ck_assert_str_eq(m.name, "");
+		if (is) {
+			ck_assert_uint_lt(found, 3);
+			ck_assert_uint_eq(m.end - m.start, want[found].size);
+			ck_assert_uint_eq(m.ino, want[found].ino);
+			ck_assert_uint_eq(m.major, want[found].major);
+			ck_assert_uint_eq(m.minor, want[found].minor);
+			ck_assert_str_eq(m.name, want[found].name);
+			found++;
 		}
-		found += is;
 		off += n;
 	}
-	ck_assert_int_eq(found, 2);
+	ck_assert_uint_eq(found, 3);
 	ck_assert_uint_eq(off, sizeof(text) - 1);
 }
 END_TEST

@@ -8,7 +8,12 @@
  * 20 000 other mappings, so that its maps line comes after 1.5 MiB of
  * text. Every view (table, -p, -b, --json, --prometheus) must report the
  * true sizes, inodes, exporters and holders, print no raw control byte,
- * and parse (tests/check-views). Only POSIX sh is needed besides the
+ * and parse (tests/check-views).
+ * A third process, the faker, maps two sparse 1 TiB tmpfs files that its
+ * maps show as "/dmabuf:fake" (a tmpfs of its own mount namespace,
+ * detached after the mapping): one with the victim's inode number, one
+ * with an inode no buffer has. No view may list either, nor the faker as
+ * a holder of anything (the mapping rule: lib/stats-dmabuf-dev.c). Only POSIX sh is needed besides the
  * built programs, so the suite runs in the busybox guests too.
  */
 #include <errno.h>
@@ -17,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -172,6 +179,146 @@ static void stop_child(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* the faker: tmpfs files that maps shows as /dmabuf:fake               */
+
+#define FAKE_SIZE_BYTES (UINT64_C(1) << 40)	/* 1 TiB, sparse */
+#define FAKE_SPARE_INO 100000	/* an inode number no buffer here has */
+
+static pid_t faker_pid;
+static int faker_hold = -1;
+
+/* a file of the tmpfs at dir whose inode is ino, named dmabuf:fake<n> */
+static int fake_file(const char *dir, uint64_t ino, int n)
+{
+	char path[256];
+	uint64_t got;
+	int i, fd;
+
+	/* tmpfs numbers its inodes from a counter of its own (5.9+) */
+	for (i = 0; i < 2 * FAKE_SPARE_INO; i++) {
+		snprintf(path, sizeof(path), "%s/dmabuf:fake%d", dir, n);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		got = fd_ino(fd);
+		if (got == ino)
+			return fd;
+		close(fd);
+		unlink(path);
+		if (got > ino)
+			return -1;
+	}
+	return -1;
+}
+
+static void faker_child(int ready, int hold)
+{
+	uint64_t inos[2] = { victim_ino, FAKE_SPARE_INO };
+	char dir[] = "/tmp/faker-XXXXXX", c;
+	int i;
+
+	close(victim_fd);
+	/* what an unprivileged user gets with a user + mount namespace */
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    !mkdtemp(dir) || mount("fake", dir, "tmpfs", 0, NULL) < 0) {
+		fprintf(stderr, "faker: namespace/tmpfs: %s\n", strerror(errno));
+		_exit(30);
+	}
+	for (i = 0; i < 2; i++) {
+		int fd = fake_file(dir, inos[i], i);
+
+		if (fd < 0) {
+			fprintf(stderr, "faker: no tmpfs inode %" PRIu64 ": %s\n",
+				inos[i], strerror(errno));
+			_exit(31 + i);
+		}
+		if (ftruncate(fd, (off_t)FAKE_SIZE_BYTES) < 0 ||
+		    mmap(NULL, FAKE_SIZE_BYTES, PROT_READ,
+			 MAP_SHARED | MAP_NORESERVE, fd, 0) == MAP_FAILED)
+			_exit(33);
+		close(fd);
+	}
+	/* the path now prints from the detached mount's root */
+	if (umount2(dir, MNT_DETACH) < 0)
+		_exit(34);
+	if (write(ready, "r", 1) != 1)
+		_exit(35);
+	(void)read(hold, &c, 1);
+	_exit(0);
+}
+
+/* the faker's maps must show what the old path rule took for dma-bufs */
+static void assert_faker_maps(void)
+{
+	char path[64], line[512];
+	int fakes = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", faker_pid);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " /dmabuf:fake"))
+			fakes++;
+	fclose(f);
+	ck_assert_int_eq(fakes, 2);
+}
+
+static void start_faker(void)
+{
+	int ready[2], hold[2];
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(hold), 0);
+	faker_pid = fork();
+	ck_assert_int_ge(faker_pid, 0);
+	if (faker_pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		faker_child(ready[1], hold[0]);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (read(ready[0], &c, 1) != 1) {
+		int status = 0;
+
+		waitpid(faker_pid, &status, 0);
+		ck_abort_msg("faker failed: status %#x (victim inode %" PRIu64
+			     ")", status, victim_ino);
+	}
+	close(ready[0]);
+	faker_hold = hold[1];
+	assert_faker_maps();
+}
+
+static void stop_faker(void)
+{
+	int status;
+
+	close(faker_hold);
+	ck_assert_int_eq(waitpid(faker_pid, &status, 0), faker_pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "faker failed: status %#x", status);
+}
+
+/* a holder list "p1,p2,..." must not name the faker */
+static void assert_not_faker(const char *view, const char *pids)
+{
+	char want[32];
+	const char *p;
+	size_t n;
+
+	n = (size_t)snprintf(want, sizeof(want), "%d", faker_pid);
+	for (p = pids; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		ck_assert_msg(strncmp(p, want, n) != 0 ||
+			      (p[n] != ',' && p[n] != '\0'),
+			      "%s: the faker %d holds a buffer", view,
+			      faker_pid);
+}
+
+/* ------------------------------------------------------------------ */
 
 /* the whole stdout of cmd, which must exit 0 */
 static char *run(const char *args)
@@ -260,6 +407,8 @@ START_TEST(test_buffers_view)
 		if (sscanf(line, "%llu %lf %*s %63s", &ino, &size, exp) != 3)
 			continue;
 		snprintf(pids, sizeof(pids), "%s", last ? last + 1 : "");
+		assert_not_faker("-b", pids);
+		ck_assert_msg(ino != FAKE_SPARE_INO, "-b lists the fake file");
 		if (ino == victim_ino) {
 			char want[32];
 
@@ -296,8 +445,10 @@ START_TEST(test_processes_view)
 		char comm[128];
 		int pid, nb;
 
-		if (sscanf(line, "%d %127s %d", &pid, comm, &nb) != 3 ||
-		    pid != child_pid)
+		if (sscanf(line, "%d %127s %d", &pid, comm, &nb) != 3)
+			continue;
+		ck_assert_msg(pid != faker_pid, "-p lists the faker");
+		if (pid != child_pid)
 			continue;
 		ck_assert_str_eq(comm, "\\x1b[31mevil\\n");
 		ck_assert_int_eq(nb, NBUF);
@@ -334,6 +485,12 @@ static void check_json_buffer(struct json_object *b)
 	uint64_t ino = (uint64_t)json_object_get_int64(member(b, "inode"));
 	struct json_object *pids = member(b, "pids"), *exp, *name;
 	int i = child_index(ino);
+	size_t k;
+
+	ck_assert_msg(ino != FAKE_SPARE_INO, "--json lists the fake file");
+	for (k = 0; k < json_object_array_length(pids); k++)
+		ck_assert_int_ne(json_object_get_int(
+			json_object_array_get_idx(pids, k)), faker_pid);
 
 	if (ino == victim_ino) {
 		ck_assert_uint_eq(json_object_array_length(pids), 1);
@@ -379,6 +536,8 @@ START_TEST(test_json_view)
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *p = json_object_array_get_idx(arr, i);
 
+		ck_assert_int_ne(json_object_get_int(member(p, "pid")),
+				 faker_pid);
 		if (json_object_get_int(member(p, "pid")) != child_pid)
 			continue;
 		ck_assert_str_eq(json_object_get_string(member(p, "comm")),
@@ -435,6 +594,15 @@ END_TEST
 
 static void setup(void)
 {
+	int i;
+
+	/*
+	 * dma-buf inodes count from 1, a tmpfs's too but its root takes
+	 * 1: a few buffers made and freed first give the victim an inode
+	 * number the faker's tmpfs can reach
+	 */
+	for (i = 0; i < 4; i++)
+		close(heap_alloc("system", 4096));
 	victim_fd = heap_alloc("system", victim_size);
 	ck_assert_int_ge(victim_fd, 0);
 	ck_assert_int_eq(ioctl(victim_fd, DMA_BUF_SET_NAME, "victim"), 0);
@@ -445,10 +613,12 @@ static void setup(void)
 	bufs[1].name = ino_name;
 	bufs[2].name = exp_name;
 	start_child();
+	start_faker();
 }
 
 static void teardown(void)
 {
+	stop_faker();
 	stop_child();
 	close(victim_fd);
 }

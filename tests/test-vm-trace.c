@@ -9,10 +9,13 @@
  * the workload, its migrated pages the pgmigrate_success delta, tracefs
  * must look the same before and after, the views must parse, SIGINT must
  * still give the summary, and without rights or tracefs it must say why.
+ * Under load: a pid reused (ns_last_pid) is named after its new process,
+ * and SIGINT ends a run that is behind a storm of exits within a second.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/sched.h>
 #include <linux/videodev2.h>
 #include <glob.h>
 #include <grp.h>
@@ -26,6 +29,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,10 +174,27 @@ static char *tracefs_state(void)
 static void assert_restored(char *before)
 {
 	char *after = tracefs_state();
+	bool same = strcmp(before, after) == 0;
 
-	ck_assert_str_eq(before, after);
+	/* the difference, not two pages of state (Check cuts long messages) */
+	if (!same) {
+		FILE *b = fopen("/tmp/tracefs.before", "we");
+		FILE *a = fopen("/tmp/tracefs.after", "we");
+
+		if (b && a) {
+			fputs(before, b);
+			fputs(after, a);
+		}
+		if (b)
+			fclose(b);
+		if (a)
+			fclose(a);
+		if (system("diff /tmp/tracefs.before /tmp/tracefs.after >&2"))
+			fprintf(stderr, "(tracefs differs)\n");
+	}
 	free(before);
 	free(after);
+	ck_assert_msg(same, "tracefs not restored (difference above)");
 }
 
 /* ------------------------------------------------------------ the tracer */
@@ -545,6 +566,8 @@ START_TEST(test_workload_counted)
 		heap_pages += heap_size(i) / page;
 	heap_pages += (area_bytes() - 2 * MIB) / page;
 	ck_assert_int_eq(jsum(doc, heap, "allocations", &rows, &comm), NHEAP + 1);
+	if (rows != 1)
+		fprintf(stderr, "%s\n", json_object_to_json_string(doc));
 	ck_assert_int_eq(rows, 1);
 	ck_assert_str_eq(comm, "trace-heap");
 	ck_assert_int_eq(jsum(doc, heap, "failures", &rows, NULL), 1);
@@ -815,6 +838,214 @@ START_TEST(test_no_tracefs)
 }
 END_TEST
 
+/* ------------------------------------------------------------ under load */
+/* the allocations of the row of pid with comm, -1 if there is none */
+static int64_t row_allocs(json_object *doc, int pid, const char *comm)
+{
+	json_object *procs, *row, *c;
+	size_t i;
+
+	ck_assert(json_object_object_get_ex(doc, "processes", &procs));
+	for (i = 0; i < json_object_array_length(procs); i++) {
+		row = json_object_array_get_idx(procs, i);
+		if (jint(row, "pid") != pid ||
+		    !json_object_object_get_ex(row, "comm", &c) ||
+		    strcmp(json_object_get_string(c), comm) != 0)
+			continue;
+		return jint(row, "allocations");
+	}
+	return -1;
+}
+
+/* the next fork gets want through ns_last_pid, if the kernel has it */
+static bool set_last_pid(pid_t want)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "we");
+	bool ok;
+
+	if (!f)
+		return false;	/* needs CONFIG_PID_NS besides CHECKPOINT_RESTORE */
+	ok = fprintf(f, "%d", want - 1) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+/*
+ * A child named comm that makes n CMA allocations of two pages and exits;
+ * with want > 0 it gets that pid: by ns_last_pid, else by clone3's set_tid
+ * (the same checkpoint/restore interface, without CONFIG_PID_NS, which the
+ * test kernels lack)
+ */
+static pid_t fork_allocs(const char *comm, int n, pid_t want)
+{
+	struct clone_args ca = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uint64_t)(uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	pid_t pid;
+
+	if (want > 0 && !set_last_pid(want))
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	else
+		pid = fork();
+	ck_assert_msg(pid >= 0, "fork/clone3: %s", strerror(errno));
+	if (pid == 0) {
+		struct cmabuf_ctx *ctx = NULL;
+		struct cmabuf_heap *heap = NULL;
+		struct cmabuf *buf = NULL;
+
+		prctl(PR_SET_NAME, comm);
+		if (cmabuf_ctx_new(&ctx) ||
+		    cmabuf_heap_open(ctx, tu_cma_heap_name(), 0, &heap))
+			_exit(1);
+		while (n-- > 0) {
+			if (cmabuf_alloc(heap, 2 * page, 0, &buf))
+				_exit(1);
+			buf = cmabuf_unref(buf);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * A pid reused: "reuse-old" allocates once and exits; once its exit has
+ * been counted, "reuse-new" is made with the same pid, allocates twice
+ * and exits. Each allocation goes to its own process's name.
+ */
+START_TEST(test_pid_reused)
+{
+	const char *const args[] = { "--json", NULL };
+	char *before = tracefs_state();
+	struct tracer t;
+	json_object *doc;
+	pid_t old, reused;
+
+	tracer_start(&t, args, -1, false);
+	tracer_wait_ready(&t);
+	old = fork_allocs("reuse-old", 1, 0);
+	run_child(old);
+	sleep(3);	/* read at the next drain, counted after the lag */
+	reused = fork_allocs("reuse-new", 2, old);
+	ck_assert_int_eq(reused, old);
+	run_child(reused);
+	sleep(2);	/* its exit read: the task is gone */
+	kill(t.pid, SIGINT);
+	ck_assert_int_eq(tracer_wait(&t), 0);
+	assert_restored(before);
+	doc = parse_json(t.out);
+	ck_assert_int_eq(row_allocs(doc, old, "reuse-old"), 1);
+	ck_assert_int_eq(row_allocs(doc, old, "reuse-new"), 2);
+	json_object_put(doc);
+}
+END_TEST
+
+/* forks and reaps short-lived children until killed, counting them */
+static pid_t start_storm(volatile long *count)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "trace-storm");
+		for (;;) {
+			pid_t c = fork();
+
+			if (c == 0)
+				_exit(0);
+			if (c > 0 && waitpid(c, NULL, 0) == c)
+				__atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return pid;
+}
+
+/* one-page CMA allocations until killed, counting them: a record flood */
+static pid_t start_flood(volatile long *count)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct cmabuf_ctx *ctx = NULL;
+		struct cmabuf_heap *heap = NULL;
+		struct cmabuf *buf = NULL;
+
+		prctl(PR_SET_NAME, "trace-flood");
+		if (cmabuf_ctx_new(&ctx) ||
+		    cmabuf_heap_open(ctx, tu_cma_heap_name(), 0, &heap))
+			_exit(1);
+		for (;;) {
+			if (cmabuf_alloc(heap, page, 0, &buf))
+				_exit(1);
+			buf = cmabuf_unref(buf);
+			__atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return pid;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * SIGINT while the tracer is far behind: it was stopped while thousands
+ * of short-lived processes exited and a flood of one-page allocations
+ * filled its buffers (tens of thousands of records), and both go on. It
+ * must end within a second, with its summary and the instance gone.
+ */
+START_TEST(test_sigint_storm)
+{
+	const char *const args[] = { "--json", "--buffer-kb", "4096", NULL };
+	char *before = tracefs_state();
+	struct tracer t;
+	json_object *doc;
+	volatile long *n;	/* [0] exits, [1] allocations */
+	pid_t gen[3];
+	double t0, took;
+	int i, st;
+
+	n = mmap(NULL, 2 * sizeof(*n), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(n != MAP_FAILED);
+	tracer_start(&t, args, -1, false);
+	tracer_wait_ready(&t);
+	kill(t.pid, SIGSTOP);
+	gen[0] = start_storm(&n[0]);
+	gen[1] = start_storm(&n[0]);
+	gen[2] = start_flood(&n[1]);
+	/* thousands, however slow the machine (TCG) */
+	for (i = 0; i < 900 && (n[0] < 3000 || n[1] < 10000); i++)
+		usleep(100000);
+	fprintf(stderr, "storm: %ld processes, %ld allocations while the "
+		"tracer was stopped\n", n[0], n[1]);
+	ck_assert_int_ge(n[0], 3000);
+	ck_assert_int_ge(n[1], 10000);
+	kill(t.pid, SIGCONT);
+	kill(t.pid, SIGINT);
+	t0 = mono_s();
+	ck_assert_int_eq(waitpid(t.pid, &st, 0), t.pid);
+	took = mono_s() - t0;
+	for (i = 0; i < 3; i++) {
+		kill(gen[i], SIGKILL);
+		waitpid(gen[i], NULL, 0);
+	}
+	fprintf(stderr, "SIGINT to exit: %.3f s\n", took);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "cmabuf-trace: status %#x", st);
+	ck_assert_msg(took < 1.0, "SIGINT took %.3f s to end the run", took);
+	assert_restored(before);
+	doc = parse_json(t.out);
+	json_object_put(doc);
+	munmap((void *)n, 2 * sizeof(*n));
+}
+END_TEST
+
 int main(void)
 {
 	const char *top = getenv("top_builddir");
@@ -828,6 +1059,9 @@ int main(void)
 		return tu_cannot_run("no cma trace events in tracefs");
 	page = sysconf(_SC_PAGESIZE);
 	snprintf(tool, sizeof(tool), "%s/tools/cmabuf-trace", top ? top : ".");
+	/* CMABUF_TRACE_TOOL: run another build of the tool (an old one) */
+	if (getenv("CMABUF_TRACE_TOOL") && *getenv("CMABUF_TRACE_TOOL"))
+		snprintf(tool, sizeof(tool), "%s", getenv("CMABUF_TRACE_TOOL"));
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_workload_counted);
 	tcase_add_test(tc, test_seconds_prometheus);
@@ -838,6 +1072,8 @@ int main(void)
 	tcase_add_test(tc, test_closed_pipe);
 	tcase_add_test(tc, test_unprivileged);
 	tcase_add_test(tc, test_no_tracefs);
+	tcase_add_test(tc, test_pid_reused);
+	tcase_add_test(tc, test_sigint_storm);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

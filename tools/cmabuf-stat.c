@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 		cmabuf_ctx_unref(ctx);
 		return ret;
 	}
+	stat_mappings_asked = sources_of(&o) & CMABUF_STATS_MAPPINGS;
 	ret = cmabuf_stats_read(ctx, sources_of(&o), &st);
 	if (ret < 0) {
 		fprintf(stderr, "cmabuf-stat: cannot read statistics: %s\n",

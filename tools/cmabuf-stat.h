@@ -16,6 +16,10 @@
 
 /* the sysroot, stripped from printed paths ("" for the live system) */
 extern const char *stat_root_prefix;
+/* the view asked for CMABUF_STATS_MAPPINGS (the snapshot may lack it) */
+extern bool stat_mappings_asked;
+/* asked, and the maps lines could be checked (lib/stats-dmabuf-dev.c) */
+bool mappings_known(const struct cmabuf_stats *st);
 
 /* stat-common.c */
 const char *human(uint64_t bytes, char *buf, size_t size);

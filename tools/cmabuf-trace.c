@@ -24,6 +24,7 @@
 #define PERIOD_MS 1000		/* a drain a second when all is quiet */
 #define DRAIN_NS 200000000	/* at most five drains a second */
 #define LAG_NS 300000000	/* see trace-order.c */
+#define FINAL_DRAIN_S 0.3	/* a signal ends the run within a second */
 
 enum format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 
@@ -32,6 +33,9 @@ struct run {
 	struct trace_order order;
 	struct trace_agg agg;
 	FILE *vout;		/* -v lines, NULL without -v */
+	double drain_until;	/* the last drain's deadline; 0: none yet */
+	uint64_t stop_ts;	/* trace time of the stop, for the last drain */
+	uint64_t uncounted;	/* read, not counted by the deadline: lost */
 };
 
 static volatile sig_atomic_t stop;
@@ -148,7 +152,17 @@ static int on_record(struct tep_event *event, struct tep_record *rec,
 	if (trace_decode(r->dec, event, rec, &ev) &&
 	    trace_order_push(&r->order, &ev))
 		r->agg.oom = true;
-	return 0;
+	/*
+	 * Behind a storm the pipes never run dry: the stop flag must end a
+	 * drain, not only the loop around it. The last drain reads each CPU
+	 * up to the stop (what came after is not this run's) and has a
+	 * deadline of its own for a backlog too long to read in time.
+	 */
+	if (r->drain_until <= 0)
+		return stop ? TRACE_READ_STOP : 0;
+	if (now() >= r->drain_until)
+		return TRACE_READ_STOP;
+	return rec->ts > r->stop_ts ? TRACE_READ_NEXT_CPU : 0;
 }
 
 /* the name again: a task gone before its record was read has its
@@ -156,9 +170,18 @@ static int on_record(struct tep_event *event, struct tep_record *rec,
 static void feed(const struct trace_ev *ev, void *data)
 {
 	struct trace_ev named = *ev;
+	struct run *r = data;
 
-	trace_task_lookup(ev->tid, &named.pid, named.comm);
-	trace_agg_feed(data, &named);
+	/* the last drain's deadline holds for the counting too */
+	if (r->drain_until > 0 && now() >= r->drain_until) {
+		r->uncounted++;
+		return;
+	}
+	trace_task_lookup(ev->tid, ev->ts, &named.pid, named.comm);
+	trace_agg_feed(&r->agg, &named);
+	/* in time order: no record of that life of the tid is left */
+	if (ev->kind == EV_EXIT)
+		trace_task_exit_counted(ev->tid, ev->ts);
 }
 
 static void on_alloc(const struct trace_alloc *al, void *data)
@@ -196,14 +219,20 @@ static void trace_loop(struct trace_session *s, struct run *r, double seconds)
 			timeout = PERIOD_MS;
 		trace_session_wait(s, timeout);
 		before = r->order.n;
-		trace_session_read(s, on_record, r);
+		/* stopped half-way: the other CPUs' records are still to
+		 * come (an exit that names these records among them) */
+		if (trace_session_read(s, on_record, r))
+			break;
 		trace_order_flush(&r->order, r->order.n > before ? LAG_NS : 0,
-				  feed, &r->agg);
+				  feed, r);
 		if (!stop)
 			nanosleep(&pause, NULL);
 	}
+	/* what is left, for at most FINAL_DRAIN_S even when behind */
+	r->stop_ts = (uint64_t)(now() * 1e9);	/* trace_clock is mono */
+	r->drain_until = now() + FINAL_DRAIN_S;
 	trace_session_read(s, on_record, r);
-	trace_order_flush(&r->order, 0, feed, &r->agg);
+	trace_order_flush(&r->order, 0, feed, r);
 }
 
 static void print(enum format fmt, struct trace_report *rep)
@@ -252,6 +281,12 @@ int main(int argc, char **argv)
 	rep.lost = trace_session_lost(&s);
 	if (rep.lost >= 0 && (uint64_t)rep.lost < r.agg.missed)
 		rep.lost = (long long)r.agg.missed;
+	if (rep.lost >= 0)
+		rep.lost += (long long)r.uncounted;
+	if (r.uncounted)
+		fprintf(stderr, "cmabuf-trace: stopped behind: %llu events "
+			"read but not counted\n",
+			(unsigned long long)r.uncounted);
 	rep.have_sync = s.have_sync;
 	trace_session_close(&s);
 	if (verbose && fmt == FMT_TABLE)

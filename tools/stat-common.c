@@ -89,6 +89,14 @@ static bool have_cma(const struct cmabuf_stats *st)
 	return sys_get(st, CMABUF_STAT_CMA_TOTAL, &total) && total > 0;
 }
 
+bool stat_mappings_asked;
+
+bool mappings_known(const struct cmabuf_stats *st)
+{
+	return stat_mappings_asked &&
+	       (cmabuf_stats_get_sources(st) & CMABUF_STATS_MAPPINGS);
+}
+
 void notes(const struct cmabuf_stats *st)
 {
 	unsigned int src = cmabuf_stats_get_sources(st);
@@ -106,6 +114,12 @@ void notes(const struct cmabuf_stats *st)
 		fprintf(stderr, "cmabuf-stat: debugfs cma not readable: largest"
 			" free chunk and fragmentation unknown (run as root; "
 			"mount -t debugfs none /sys/kernel/debug)\n");
+	if (stat_mappings_asked && !mappings_known(st))
+		fprintf(stderr, "cmabuf-stat: dma-buf mappings unknown: no "
+			"dma-buf to learn the dma-buf filesystem's device from "
+			"(no system heap, no udmabuf; or a captured tree without"
+			" dmabuf-dev): buffers that are only mapped are left "
+			"out\n");
 	if (sys_get(st, CMABUF_STAT_PROCS_DENIED, &denied) && denied)
 		fprintf(stderr, "cmabuf-stat: %" PRIu64 " process(es) not "
 			"readable (EACCES): run as root to see their "

@@ -216,7 +216,7 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 		/* the name now: the task is gone when this is counted */
 		str(event, rec, "comm", ev->comm, sizeof(ev->comm));
 		if (num(event, rec, "pid", &v))
-			trace_task_exited((int)v, ev->comm);
+			trace_task_exited((int)v, ev->ts, ev->comm);
 		break;
 	case EV_MIGRATE_START:
 	case EV_MIGRATE:
@@ -234,6 +234,6 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 		break;
 	}
 	/* now, while the task most likely lives; again when counted */
-	trace_task_lookup(ev->tid, &ev->pid, ev->comm);
+	trace_task_lookup(ev->tid, ev->ts, &ev->pid, ev->comm);
 	return true;
 }

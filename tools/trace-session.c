@@ -334,7 +334,11 @@ int trace_session_wait(struct trace_session *s, int timeout_ms)
 	return poll(pfd, (nfds_t)n, timeout_ms);
 }
 
-/* the records of one sub-buffer, in order */
+/*
+ * The records of one sub-buffer, in order, every one of them: the read()
+ * took the page out of the ring, so a record left here is lost. What cb
+ * returned (TRACE_READ_*, or'ed) is acted on after the page.
+ */
 static int read_subbuf(struct trace_session *s, int cpu,
 		       int (*cb)(struct tep_event *, struct tep_record *,
 				 int, void *),
@@ -342,6 +346,7 @@ static int read_subbuf(struct trace_session *s, int cpu,
 {
 	struct tep_record rec;
 	unsigned long long ts;
+	int ret = 0;
 	void *ev;
 
 	if (kbuffer_load_subbuffer(s->kbuf, s->page) < 0)
@@ -357,10 +362,10 @@ static int read_subbuf(struct trace_session *s, int cpu,
 		rec.size = kbuffer_event_size(s->kbuf);
 		rec.missed_events = kbuffer_missed_events(s->kbuf);
 		event = tep_find_event_by_record(s->tep, &rec);
-		if (event && cb(event, &rec, cpu, data))
-			return 1;
+		if (event)
+			ret |= cb(event, &rec, cpu, data);
 	}
-	return 0;
+	return ret;
 }
 
 int trace_session_read(struct trace_session *s,
@@ -374,9 +379,14 @@ int trace_session_read(struct trace_session *s,
 		if (s->fds[cpu] < 0)
 			continue;
 		/* each read gives one sub-buffer, or EAGAIN when empty */
-		while (read(s->fds[cpu], s->page, s->page_size) > 0)
-			if (read_subbuf(s, cpu, cb, data))
+		while (read(s->fds[cpu], s->page, s->page_size) > 0) {
+			int r = read_subbuf(s, cpu, cb, data);
+
+			if (r > 0 && (r & TRACE_READ_STOP))
+				return 1;	/* asked to stop: now */
+			if (r < 0 || (r & TRACE_READ_NEXT_CPU))
 				break;
+		}
 	}
 	return 0;
 }

@@ -57,11 +57,16 @@ bool trace_decode(struct trace_decoder *d, struct tep_event *event,
 		  struct tep_record *rec, struct trace_ev *ev);
 
 /* ---------------------------------------------------------- task */
-/* the process (tgid) and its comm for a task id, cached; false (and the
- * task itself, "?") for a task gone and not seen exiting */
-bool trace_task_lookup(int tid, int *pid, char comm[TRACE_COMM_MAX]);
-/* a sched_process_exit record: the comm of a task that may be gone */
-void trace_task_exited(int tid, const char *comm);
+/* the process (tgid) and its comm for a task id at trace time ts, cached;
+ * false (and the task itself, "?") for a task gone and not seen exiting */
+bool trace_task_lookup(int tid, uint64_t ts, int *pid,
+		       char comm[TRACE_COMM_MAX]);
+/* a sched_process_exit record read: the comm of a task that may be gone */
+void trace_task_exited(int tid, uint64_t ts, const char *comm);
+/* that exit record counted: its life of tid is forgotten */
+void trace_task_exit_counted(int tid, uint64_t ts);
+/* entries held: the live tasks seen and the exits not counted yet */
+size_t trace_task_count(void);
 void trace_task_forget_all(void);
 
 /* ---------------------------------------------------------- session */
@@ -86,7 +91,14 @@ struct trace_session {
 int trace_session_open(struct trace_session *s, unsigned long buffer_kb);
 /* poll(2) on the CPUs' pipes: > 0 when one has data */
 int trace_session_wait(struct trace_session *s, int timeout_ms);
-/* drain what the kernel has; cb returns non-zero to stop early */
+/*
+ * Drain what the kernel has. cb sees every record of each sub-buffer read
+ * (one read takes it from the ring) and returns 0, or TRACE_READ_STOP to
+ * stop after this sub-buffer (this returns 1, no other CPU is read), or
+ * TRACE_READ_NEXT_CPU to go on with the next CPU's; else this returns 0.
+ */
+#define TRACE_READ_STOP 1
+#define TRACE_READ_NEXT_CPU 2
 int trace_session_read(struct trace_session *s,
 		       int (*cb)(struct tep_event *, struct tep_record *,
 				 int, void *),

@@ -206,6 +206,8 @@ void view_json(const struct cmabuf_stats *st)
 	json_sys(st, CMABUF_STAT_PROCS_SCANNED);
 	printf(", \"processes_denied\": ");
 	json_sys(st, CMABUF_STAT_PROCS_DENIED);
+	printf(", \"mappings_known\": %s",
+	       mappings_known(st) ? "true" : "false");
 	printf("},\n  \"areas\": [");
 	n = cmabuf_stats_get_area_count(st);
 	for (i = 0; i < n; i++) {

@@ -163,6 +163,14 @@ void view_prometheus(const struct cmabuf_stats *st)
 			    prom_system[i].help);
 		printf("%s %" PRIu64 "\n", prom_system[i].name, v);
 	}
+	if (stat_mappings_asked) {
+		prom_family("cmabuf_dmabuf_mappings_known", "gauge",
+			    "1: mappings were read, each checked against the "
+			    "dma-buf filesystem's device; 0: unknown, none "
+			    "counted.");
+		printf("cmabuf_dmabuf_mappings_known %d\n",
+		       mappings_known(st) ? 1 : 0);
+	}
 	prom_areas(st);
 	prom_heaps(st);
 }

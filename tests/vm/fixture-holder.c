@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -65,6 +67,7 @@ static void map_and_touch(int fd, size_t len)
 
 int main(int argc, char **argv)
 {
+	struct stat sb;
 	int cma, sys;
 
 	if (argc != 3) {
@@ -80,10 +83,19 @@ int main(int argc, char **argv)
 	map_and_touch(cma, CMA_SIZE);
 	map_and_touch(sys, SYSTEM_SIZE);
 
-	/* pagesize: a captured tree's page counts are in this kernel's pages */
+	/*
+	 * pagesize: a captured tree's page counts are in this kernel's pages;
+	 * dmabuf_dev: the device of the dma-buf filesystem, which alone says
+	 * which maps lines are dma-bufs (lib/stats-dmabuf-dev.c)
+	 */
+	if (fstat(cma, &sb) < 0) {
+		fprintf(stderr, "fixture-holder: fstat: %s\n", strerror(errno));
+		return 1;
+	}
 	printf("ready pid=%d cma_fd=%d cma_size=%u system_fd=%d system_size=%u "
-	       "pagesize=%ld\n", (int)getpid(), cma, CMA_SIZE, sys, SYSTEM_SIZE,
-	       sysconf(_SC_PAGESIZE));
+	       "pagesize=%ld dmabuf_dev=%02x:%02x\n", (int)getpid(), cma,
+	       CMA_SIZE, sys, SYSTEM_SIZE, sysconf(_SC_PAGESIZE),
+	       major(sb.st_dev), minor(sb.st_dev));
 	fflush(stdout);
 	for (;;)
 		pause();
