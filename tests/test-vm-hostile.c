@@ -9,9 +9,10 @@
  * text. Every view (table, -p, -b, --json, --prometheus) must report the
  * true sizes, inodes, exporters and holders, print no raw control byte,
  * and parse (tests/check-views).
- * A third process, the faker, maps two sparse 1 TiB tmpfs files that its
- * maps show as "/dmabuf:fake" (a tmpfs of its own mount namespace,
- * detached after the mapping): one with the victim's inode number, one
+ * A third process, the faker, maps two sparse 1 TiB tmpfs files (512 MiB
+ * on 32-bit) that its maps show as "/dmabuf:fake" (a tmpfs of its own
+ * mount namespace, detached after the mapping): one with the victim's
+ * inode number, one
  * with an inode no buffer has. No view may list either, nor the faker as
  * a holder of anything (the mapping rule: lib/stats-dmabuf-dev.c). Only POSIX sh is needed besides the
  * built programs, so the suite runs in the busybox guests too.
@@ -181,7 +182,9 @@ static void stop_child(void)
 /* ------------------------------------------------------------------ */
 /* the faker: tmpfs files that maps shows as /dmabuf:fake               */
 
-#define FAKE_SIZE_BYTES (UINT64_C(1) << 40)	/* 1 TiB, sparse */
+/* 1 TiB, sparse; 512 MiB where the address space is 32-bit (armhf, i686) */
+#define FAKE_SIZE_BYTES \
+	((size_t)(sizeof(size_t) > 4 ? UINT64_C(1) << 40 : UINT64_C(1) << 29))
 #define FAKE_SPARE_INO 100000	/* an inode number no buffer here has */
 
 static pid_t faker_pid;
