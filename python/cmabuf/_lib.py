@@ -162,6 +162,8 @@ _PROTOS = {
     "cmabuf_image_pool_get_stats": (c_int, [P, POINTER(PoolStatsStruct)]),
     "cmabuf_image_pool_get_layout": (POINTER(LayoutStruct), [P]),
     "cmabuf_image_get_index": (c_int, [P]),
+    "cmabuf_image_sync_begin": (c_int, [P, c_uint]),
+    "cmabuf_image_sync_end": (c_int, [P, c_uint]),
     # stats
     "cmabuf_stats_read": (c_int, [P, c_uint, PP]),
     "cmabuf_stats_unref": (P, [P]),

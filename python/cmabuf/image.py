@@ -8,7 +8,7 @@ from typing import Iterator, List, NamedTuple, Optional, Union
 
 from . import _lib
 from ._lib import fn
-from .buffer import Buffer
+from .buffer import SYNC_READ, SYNC_WRITE, Buffer
 from .pool import _PoolBase, stats_dict
 
 PER_PLANE = 1 << 0
@@ -173,11 +173,22 @@ class Image:
     @contextlib.contextmanager
     def cpu_access(self, read: bool = True,
                    write: bool = False) -> Iterator["Image"]:
-        """Bracket CPU access to every buffer of the image."""
-        with contextlib.ExitStack() as stack:
-            for b in self._buffers:
-                stack.enter_context(b.cpu_access(read, write))
+        """Bracket CPU access to every buffer of the image, for a with block.
+
+        cmabuf_image_sync_begin/_end: each distinct buffer once, all or
+        nothing; the bracket is ended whatever happens in the block.
+        """
+        flags = (SYNC_READ if read else 0) | (SYNC_WRITE if write else 0)
+        if not flags:
+            raise ValueError("cpu_access needs read=True or write=True")
+        ptr = self._handle()
+        _lib.call(fn.image_sync_begin, ptr, flags)
+        try:
             yield self
+        finally:
+            ret = fn.image_sync_end(ptr, flags)
+        if ret < 0:
+            raise _lib.error(ret, "cmabuf_image_sync_end")
 
 
 class PooledImage(Image):
