@@ -10,13 +10,14 @@ from typing import Iterator, Optional
 
 from . import _lib
 from ._lib import fn
+from ._owned import Owned
 
 SYNC_READ = 1
 SYNC_WRITE = 2
 DMA_BUF_MAGIC = 0x444D4142
 
 
-class Buffer:
+class Buffer(Owned):
     """A dma-buf buffer of libcmabuf (struct cmabuf).
 
     Made by Heap.alloc(), Context.import_fd() or a Pool. The buffer owns
@@ -25,6 +26,8 @@ class Buffer:
     Mappings made by map() stay valid after close() as long as they are
     referenced: the kernel keeps the dma-buf while it is mapped.
     """
+
+    _kind = "buffer"
 
     def __init__(self, ptr: int, owner, name: Optional[str] = None):
         # owner: the Context (or Pool) whose Python object must outlive
@@ -35,11 +38,6 @@ class Buffer:
         self._maps: "weakref.WeakSet[mmap.mmap]" = weakref.WeakSet()
 
     # ---------------------------------------------------------- lifetime
-    def _handle(self) -> int:
-        if not self._ptr:
-            raise ValueError("buffer is closed")
-        return self._ptr
-
     def _drop(self, ptr: int) -> None:
         fn.unref(ptr)
 
@@ -55,23 +53,6 @@ class Buffer:
             except BufferError:
                 pass    # a memoryview still uses it: unmapped with it
         self._drop(ptr)
-
-    @property
-    def closed(self) -> bool:
-        return not self._ptr
-
-    def __enter__(self) -> "Buffer":
-        self._handle()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
     def __repr__(self) -> str:
         if not self._ptr:

@@ -10,6 +10,7 @@ from typing import Iterable, List, Optional, Union
 
 from . import _lib, _log
 from ._lib import fn
+from ._owned import Owned
 from .buffer import Buffer
 
 
@@ -34,7 +35,7 @@ _FALLBACKS = {"system": 1 << 0, "udmabuf": 1 << 1}
 _ENUM_ALIASES = 1 << 0
 
 
-class Context:
+class Context(Owned):
     """A libcmabuf context (struct cmabuf_ctx).
 
     Its log messages go to the logging module: to `logger` (default: the
@@ -45,6 +46,8 @@ class Context:
     Use it as a context manager, or call close(); the objects made from it
     stay usable after close().
     """
+
+    _kind = "context"
 
     def __init__(self, logger: Optional[logging.Logger] = None,
                  log_priority: Optional[int] = None,
@@ -59,29 +62,11 @@ class Context:
         if heap_dir is not None:
             _lib.call(fn.ctx_set_heap_dir, self._ptr, heap_dir.encode())
 
-    def _handle(self) -> int:
-        if not self._ptr:
-            raise ValueError("context is closed")
-        return self._ptr
-
     def close(self) -> None:
         """Drop this object's reference to the C context. Idempotent."""
         ptr, self._ptr = self._ptr, None
         if ptr:
             fn.ctx_unref(ptr)
-
-    def __enter__(self) -> "Context":
-        self._handle()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
     @property
     def log_priority(self) -> int:
@@ -166,19 +151,16 @@ class Context:
 fn.import_ = getattr(fn, "import")
 
 
-class Heap:
+class Heap(Owned):
     """A dma-heap (struct cmabuf_heap), from Context.open_heap() or
     Context.heaps(). Context manager; close() releases it (buffers
     allocated from it stay valid)."""
 
+    _kind = "heap"
+
     def __init__(self, ptr: int, ctx: Context):
         self._ptr = ptr
         self._ctx = ctx
-
-    def _handle(self) -> int:
-        if not self._ptr:
-            raise ValueError("heap is closed")
-        return self._ptr
 
     def close(self) -> None:
         """Drop this object's reference to the heap. Idempotent."""
@@ -186,29 +168,12 @@ class Heap:
         if ptr:
             fn.heap_unref(ptr)
 
-    def __enter__(self) -> "Heap":
-        self._handle()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
-
     def __repr__(self) -> str:
         if not self._ptr:
             return "<cmabuf.Heap closed>"
         alias = f" alias_of={self.alias_of!r}" if self.alias_of else ""
         return (f"<cmabuf.Heap {self.name!r} {self.kind.name} "
                 f"{self.flags!r}{alias}>")
-
-    @property
-    def closed(self) -> bool:
-        return not self._ptr
 
     @property
     def context(self) -> Context:

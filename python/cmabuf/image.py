@@ -8,6 +8,7 @@ from typing import Iterator, List, NamedTuple, Optional, Union
 
 from . import _lib
 from ._lib import fn
+from ._owned import Owned
 from .buffer import SYNC_READ, SYNC_WRITE, Buffer
 from .pool import _PoolBase, stats_dict
 
@@ -82,9 +83,11 @@ class Layout:
                 f"{self.size} bytes: {planes}>")
 
 
-class Image:
+class Image(Owned):
     """An image (struct cmabuf_image): a layout and its buffers. Context
     manager; close() releases it."""
+
+    _kind = "image"
 
     def __init__(self, ptr: int, owner):
         self._ptr = ptr
@@ -114,11 +117,6 @@ class Image:
             raise
         return img
 
-    def _handle(self) -> int:
-        if not self._ptr:
-            raise ValueError("image is closed")
-        return self._ptr
-
     def _drop(self, ptr: int) -> None:
         fn.image_unref(ptr)
 
@@ -130,23 +128,6 @@ class Image:
         for b in self._buffers:
             b.close()
         self._drop(ptr)
-
-    @property
-    def closed(self) -> bool:
-        return not self._ptr
-
-    def __enter__(self):
-        self._handle()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
     @property
     def layout(self) -> Layout:

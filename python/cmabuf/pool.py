@@ -6,6 +6,7 @@ from typing import Optional
 
 from . import _lib
 from ._lib import fn
+from ._owned import Owned
 from .buffer import Buffer
 
 
@@ -13,10 +14,12 @@ def stats_dict(st: _lib.PoolStatsStruct) -> dict:
     return {k: getattr(st, k) for k, _ in st._fields_ if k != "reserved"}
 
 
-class _PoolBase:
+class _PoolBase(Owned):
     """What buffer and image pools share: the C pool stays referenced
     until close() was called and every object acquired was released,
     because releasing needs the pool."""
+
+    _kind = "pool"
 
     _unref = None
 
@@ -27,9 +30,13 @@ class _PoolBase:
         self._closing = False
 
     def _handle(self) -> int:
-        if not self._ptr or self._closing:
+        if self._closing:
             raise ValueError("pool is closed")
-        return self._ptr
+        return super()._handle()
+
+    @property
+    def closed(self) -> bool:
+        return self._closing or not self._ptr
 
     def _returned(self) -> None:
         self._out -= 1
@@ -46,19 +53,6 @@ class _PoolBase:
         self._closing = True
         if self._out == 0:
             self._final()
-
-    def __enter__(self):
-        self._handle()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
     @staticmethod
     def _timeout_ms(timeout: Optional[float]) -> int:
