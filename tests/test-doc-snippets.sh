@@ -48,6 +48,8 @@ while [ "$i" -le "$n" ]; do
 	if grep -q '#include <gst/' "$b"; then
 		extra=$(echo ${GST_CFLAGS:-})
 		[ -n "$extra" ] || { echo "not compiled (no GStreamer in this build): $where"; continue; }
+		# gst/cmabuf/cmabuf.h: the GStreamer library's headers in this tree
+		extra="$extra -I$src"
 	fi
 	if awk 'prev ~ /^[A-Za-z_].*\)[ \t]*$/ && /^\{[ \t]*$/ { found = 1 } { prev = $0 }
 		END { exit !found }' "$b"; then
