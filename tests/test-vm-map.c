@@ -256,7 +256,16 @@ START_TEST(test_forecast_under_pressure)
 		ck_assert_int_eq(fc.would_succeed, 1);
 		ck_assert_uint_eq(fc.pages, 32 * MIB / tu_page_size());
 		ck_assert_uint_eq(pfn, fc.first_pfn);
+		/*
+		 * 10 %, but at least 2 MiB of pages: the hog keeps running,
+		 * so movable pages still land in the range between the
+		 * forecast and the allocation (36 pages seen on arm64 6.12
+		 * for a forecast of 0), and pgmigrate_success counts every
+		 * migration of the system, not only this allocation's.
+		 */
 		bound = fc.pages_to_migrate / 10;
+		if (bound < 2 * MIB / tu_page_size())
+			bound = 2 * MIB / tu_page_size();
 		ck_assert_msg(moved + bound >= fc.pages_to_migrate &&
 			      moved <= fc.pages_to_migrate + bound,
 			      "migrated %" PRIu64 ", forecast %" PRIu64,
