@@ -389,8 +389,11 @@ END_TEST
 /*
  * In the guest: /dev/dma_heap/vidbuf_cached → the CMA heap, as Raspberry
  * Pi OS's udev rule makes it (→ linux,cma on arm64; → reserved or
- * default_cma_region on x86). Never on a real machine's /dev.
+ * default_cma_region on x86), removed again at the end. Never on a real
+ * machine's /dev.
  */
+static bool made_alias;
+
 static bool make_alias(void)
 {
 	struct stat st;
@@ -403,6 +406,7 @@ static bool make_alias(void)
 		perror("symlink /dev/dma_heap/" ALIAS_NAME);
 		return false;
 	}
+	made_alias = true;
 	return true;
 }
 
@@ -437,6 +441,7 @@ static Suite *image_suite(bool alias)
 int main(void)
 {
 	bool alias;
+	int ret;
 
 	if (tu_missing_cma())
 		return tu_cannot_run(tu_missing_cma());
@@ -444,5 +449,9 @@ int main(void)
 	/* in the guest the alias is part of the suite: it must be there */
 	if (getenv("CMABUF_VM") && !alias)
 		return tu_cannot_run("cannot link " ALIAS_NAME);
-	return tu_run(image_suite(alias));
+	ret = tu_run(image_suite(alias));
+	/* the suites after this one in the same boot see the guest's /dev */
+	if (made_alias)
+		unlink("/dev/dma_heap/" ALIAS_NAME);
+	return ret;
 }
