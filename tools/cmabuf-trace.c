@@ -33,8 +33,7 @@ struct run {
 	struct trace_order order;
 	struct trace_agg agg;
 	FILE *vout;		/* -v lines, NULL without -v */
-	double drain_until;	/* the last drain's deadline; 0: none yet */
-	uint64_t stop_ts;	/* trace time of the stop, for the last drain */
+	struct trace_drain drain;	/* when a read stops */
 	uint64_t uncounted;	/* read, not counted by the deadline: lost */
 };
 
@@ -152,17 +151,7 @@ static int on_record(struct tep_event *event, struct tep_record *rec,
 	if (trace_decode(r->dec, event, rec, &ev) &&
 	    trace_order_push(&r->order, &ev))
 		r->agg.oom = true;
-	/*
-	 * Behind a storm the pipes never run dry: the stop flag must end a
-	 * drain, not only the loop around it. The last drain reads each CPU
-	 * up to the stop (what came after is not this run's) and has a
-	 * deadline of its own for a backlog too long to read in time.
-	 */
-	if (r->drain_until <= 0)
-		return stop ? TRACE_READ_STOP : 0;
-	if (now() >= r->drain_until)
-		return TRACE_READ_STOP;
-	return rec->ts > r->stop_ts ? TRACE_READ_NEXT_CPU : 0;
+	return trace_drain_verdict(&r->drain, stop != 0, now(), rec->ts);
 }
 
 /* the name again: a task gone before its record was read has its
@@ -173,7 +162,7 @@ static void feed(const struct trace_ev *ev, void *data)
 	struct run *r = data;
 
 	/* the last drain's deadline holds for the counting too */
-	if (r->drain_until > 0 && now() >= r->drain_until) {
+	if (trace_drain_overdue(&r->drain, now())) {
 		r->uncounted++;
 		return;
 	}
@@ -229,8 +218,9 @@ static void trace_loop(struct trace_session *s, struct run *r, double seconds)
 			nanosleep(&pause, NULL);
 	}
 	/* what is left, for at most FINAL_DRAIN_S even when behind */
-	r->stop_ts = (uint64_t)(now() * 1e9);	/* trace_clock is mono */
-	r->drain_until = now() + FINAL_DRAIN_S;
+	trace_drain_begin_last(&r->drain, now(),
+			       (uint64_t)(now() * 1e9),	/* trace_clock: mono */
+			       FINAL_DRAIN_S);
 	trace_session_read(s, on_record, r);
 	trace_order_flush(&r->order, 0, feed, r);
 }

@@ -103,6 +103,22 @@ int trace_session_read(struct trace_session *s,
 		       int (*cb)(struct tep_event *, struct tep_record *,
 				 int, void *),
 		       void *data);
+/*
+ * When a read stops (trace-drain.c): during the run, at the first record
+ * after a stop was asked for; in the last read, at its deadline, and each
+ * CPU at its first record after the stop. Zeroed: the run.
+ */
+struct trace_drain {
+	double until;		/* the last read's deadline (monotonic s) */
+	uint64_t stop_ts;	/* trace time of the stop */
+};
+void trace_drain_begin_last(struct trace_drain *d, double now,
+			    uint64_t stop_ts, double seconds);
+/* the last read's deadline has passed */
+bool trace_drain_overdue(const struct trace_drain *d, double now);
+/* what a read callback returns for a record of trace time ts */
+int trace_drain_verdict(const struct trace_drain *d, bool stopping,
+			double now, uint64_t ts);
 /* events the ring buffer lost (overrun + dropped), -1 if unreadable */
 long long trace_session_lost(struct trace_session *s);
 /* disables, destroys the instance, frees; safe to call twice */
